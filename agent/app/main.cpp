@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// ferry-agent: the headless daemon that captures binlogs and applies changes.
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+#include "ferry/version.h"
+
+int main(int argc, char* argv[]) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("ferry-agent"));
+    QCoreApplication::setApplicationVersion(
+        QStringLiteral("%1 (build %2)").arg(QLatin1String(ferry::kVersion),
+                                            QLatin1String(ferry::kBuildId)));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Ferry agent: captures the binlog of the MySQL/MariaDB servers of its site and applies\n"
+        "changes from other sites, coordinated through ZooKeeper."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(
+        QStringLiteral("config"), QStringLiteral("Agent configuration file (TOML)."),
+        QStringLiteral("file"), QStringLiteral("/etc/ferry/agent.toml"));
+    const QCommandLineOption checkConfigOption(
+        QStringLiteral("check-config"), QStringLiteral("Validate the configuration and exit."));
+    parser.addOption(configOption);
+    parser.addOption(checkConfigOption);
+    parser.process(app);
+
+    std::fprintf(stderr,
+                 "ferry-agent: the daemon mode is not available in this build yet; "
+                 "see 'ferry-agent --help'\n");
+    return 1;
+}
