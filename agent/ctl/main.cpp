@@ -17,8 +17,8 @@ int main(int argc, char* argv[]) {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("ferryctl"));
     QCoreApplication::setApplicationVersion(
-        QStringLiteral("%1 (build %2)").arg(QLatin1String(ferry::kVersion),
-                                            QLatin1String(ferry::kBuildId)));
+        QStringLiteral("%1 (build %2)")
+            .arg(QLatin1String(ferry::kVersion), QLatin1String(ferry::kBuildId)));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

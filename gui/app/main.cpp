@@ -14,8 +14,8 @@ void describe(QCoreApplication& app, QCommandLineParser& parser) {
     QCoreApplication::setApplicationName(QStringLiteral("ferry-console"));
     QCoreApplication::setOrganizationName(QStringLiteral("Ferry"));
     QCoreApplication::setApplicationVersion(
-        QStringLiteral("%1 (build %2)").arg(QLatin1String(ferry::kVersion),
-                                            QLatin1String(ferry::kBuildId)));
+        QStringLiteral("%1 (build %2)")
+            .arg(QLatin1String(ferry::kVersion), QLatin1String(ferry::kBuildId)));
     parser.setApplicationDescription(QStringLiteral(
         "Ferry console: connect to agents, design channels, map columns, watch latency."));
     parser.addHelpOption();

@@ -9,7 +9,8 @@ namespace ferry::mysql {
 namespace {
 
 TEST(DatabaseUrl, ParsesTcpAndOptions) {
-    auto url = DatabaseUrl::parse("mysql://repl@db1.hz:3307/shop?ssl-mode=verify-ca&ssl-ca=/ca.pem");
+    auto url =
+        DatabaseUrl::parse("mysql://repl@db1.hz:3307/shop?ssl-mode=verify-ca&ssl-ca=/ca.pem");
     ASSERT_TRUE(url.ok()) << url.error().toString();
     EXPECT_EQ(url->user, "repl");
     EXPECT_EQ(url->host, "db1.hz");
@@ -59,8 +60,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadUrl{"mysql://u@", "host"}, BadUrl{"mysql://u@[::1", "IPv6"},
                       BadUrl{"mysql://u@h/?ssl-mode=maybe", "ssl-mode"},
                       BadUrl{"mysql://u@h/?colour=red", "unknown option"},
-                      BadUrl{"mysql://u@h/?socket", "no value"},
-                      BadUrl{"mysql://u%4@h", "percent"},
+                      BadUrl{"mysql://u@h/?socket", "no value"}, BadUrl{"mysql://u%4@h", "percent"},
                       BadUrl{"mysql://u@h/?connect-timeout=0", "connect-timeout"}));
 
 TEST(DatabaseUrl, ResolvesPasswordFromEnvironment) {

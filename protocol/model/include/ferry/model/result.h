@@ -44,7 +44,7 @@ class [[nodiscard]] Result {
 public:
     using value_type = T;
 
-    Result(T value) : m_state(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+    Result(T value) : m_state(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
     Result(Error error) : m_state(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
     bool ok() const { return m_state.index() == 0; }
@@ -92,17 +92,19 @@ private:
 
 using Status = Result<void>;
 
-inline Status okStatus() { return {}; }
+inline Status okStatus() {
+    return {};
+}
 
 }  // namespace ferry
 
 // Propagates an error from a Result-returning expression: FERRY_TRY(status);
-#define FERRY_TRY(expr)                          \
-    do {                                         \
-        auto ferryTryResult_ = (expr);           \
-        if (!ferryTryResult_.ok()) {             \
+#define FERRY_TRY(expr)                                \
+    do {                                               \
+        auto ferryTryResult_ = (expr);                 \
+        if (!ferryTryResult_.ok()) {                   \
             return std::move(ferryTryResult_).error(); \
-        }                                        \
+        }                                              \
     } while (false)
 
 // Assigns the value of a Result-returning expression or propagates its error:
