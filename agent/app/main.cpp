@@ -4,7 +4,9 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <string>
 
+#include "ferry/config/agent_config.h"
 #include "ferry/version.h"
 
 int main(int argc, char* argv[]) {
@@ -29,8 +31,26 @@ int main(int argc, char* argv[]) {
     parser.addOption(checkConfigOption);
     parser.process(app);
 
+    const std::string path = parser.value(configOption).toStdString();
+    auto config = ferry::config::loadAgentConfig(path);
+    if (!config.ok()) {
+        std::fprintf(stderr, "ferry-agent: %s\n", config.error().message.c_str());
+        return 1;
+    }
+    if (parser.isSet(checkConfigOption)) {
+        const auto problems = ferry::config::checkAgentConfigEnvironment(*config);
+        std::fputs(config->describe().c_str(), stdout);
+        for (const auto& problem : problems) {
+            std::fprintf(stderr, "ferry-agent: %s: %s\n", path.c_str(), problem.c_str());
+        }
+        if (!problems.empty()) {
+            return 1;
+        }
+        std::printf("%s: configuration is valid\n", path.c_str());
+        return 0;
+    }
     std::fprintf(stderr,
-                 "ferry-agent: the daemon mode is not available in this build yet; "
-                 "see 'ferry-agent --help'\n");
+                 "ferry-agent: the daemon mode is not available in this build yet "
+                 "(only --check-config); see docs/status.md\n");
     return 1;
 }
