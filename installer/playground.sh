@@ -5,13 +5,19 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${FERRY_PLAYGROUND_DIR:-${TMPDIR:-/tmp}/ferry-playground-$(id -u)}
+harness="$here/tests/harness/ferry-harness"
 
-"$here/tests/harness/ferry-harness" down --dir "$dir" >/dev/null 2>&1 || true
-"$here/tests/harness/ferry-harness" up --dir "$dir" --mariadb 2 --owner-pid $$
-trap '"$here/tests/harness/ferry-harness" down --dir "$dir"' EXIT INT TERM
+"$harness" down --dir "$dir" >/dev/null 2>&1 || true
+"$harness" up --dir "$dir" --mariadb 2 --owner-pid $$
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap '"$harness" down --dir "$dir"' EXIT
 cat "$dir/env.sh"
 echo
 echo "Playground running in $dir (Ctrl-C stops it and removes everything)."
 echo "Not yet in this build: the agents and the two-way channel between hz and us (issue 5);"
 echo "today the playground starts the two sites and ZooKeeper they will sync through."
-while "$here/tests/harness/ferry-harness" status --dir "$dir" >/dev/null 2>&1; do sleep 5; done
+while "$harness" status --dir "$dir" >/dev/null 2>&1; do
+    sleep 5 &
+    wait $!
+done

@@ -482,6 +482,9 @@ class Supervisor:
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
             "--skip-name-resolve",
+            # Minimal systems (build chroots, containers) may have no /etc/hosts, and the
+            # script's host-name lookup fails there; the servers never resolve names anyway.
+            "--force",
             "--extra-file=" + paths["bootstrap_sql"],
             "--tmpdir=" + paths["tmpdir"],
         ] + self.innodb_options()
