@@ -4,16 +4,37 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
 
+#include "ferry/ctl/binlog_dump_command.h"
 #include "ferry/version.h"
 
 namespace {
 
-constexpr int kExitUsage = 2;
+// Commands that run without the Qt event loop (no agent connection).
+int runLocalCommand(int argc, char* argv[], bool& handled) {
+    handled = false;
+    if (argc >= 3 && std::strcmp(argv[1], "binlog") == 0 && std::strcmp(argv[2], "dump") == 0) {
+        handled = true;
+        static char buffer[1 << 20];
+        std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+        return ferry::ctl::runBinlogDump(std::vector<std::string>(argv + 3, argv + argc), stdout,
+                                         stderr);
+    }
+    return 0;
+}
 
 }  // namespace
 
 int main(int argc, char* argv[]) {
+    bool handled = false;
+    const int code = runLocalCommand(argc, argv, handled);
+    if (handled) {
+        return code;
+    }
+
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("ferryctl"));
     QCoreApplication::setApplicationVersion(
@@ -22,7 +43,8 @@ int main(int argc, char* argv[]) {
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Ferry command-line client: ferryctl <noun> <verb> [args]"));
+        QStringLiteral("Ferry command-line client: ferryctl <noun> <verb> [args]\n\n"
+                       "Commands:\n  binlog dump   print a binlog's row changes or events"));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("noun"), QStringLiteral("What to act on."));
@@ -32,9 +54,9 @@ int main(int argc, char* argv[]) {
     const QStringList args = parser.positionalArguments();
     if (args.isEmpty()) {
         std::fprintf(stderr, "ferryctl: missing command; see 'ferryctl --help'\n");
-        return kExitUsage;
+        return ferry::ctl::exit_code::kUsage;
     }
     std::fprintf(stderr, "ferryctl: unknown command '%s'; see 'ferryctl --help'\n",
                  qPrintable(args.join(QLatin1Char(' '))));
-    return kExitUsage;
+    return ferry::ctl::exit_code::kUsage;
 }
