@@ -18,8 +18,8 @@ packages=(
     build-essential cmake ninja-build pkg-config ccache git ca-certificates python3
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libmariadb-dev libzookeeper-mt-dev libprotobuf-dev protobuf-compiler
-    libzstd-dev zlib1g-dev libtomlplusplus-dev libsystemd-dev libgtest-dev libgmock-dev
-    mariadb-server-core mariadb-client zookeeper sysbench xvfb xauth
+    libzstd-dev libdeflate-dev zlib1g-dev libtomlplusplus-dev libsystemd-dev libgtest-dev libgmock-dev
+    mariadb-server-core mariadb-client zookeeper sysbench xvfb xauth time
 )
 
 install_missing() {

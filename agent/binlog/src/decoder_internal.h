@@ -30,6 +30,11 @@ Result<std::unique_ptr<TableMap>> parseTableMap(const EventContext& ctx,
 Status decodeValue(const EventContext& ctx, const ColumnInfo& column, std::size_t index,
                    std::span<const std::uint8_t>& data, bool jsonDiff, ColumnValue& value);
 
+// Parses a GTID_TAGGED_LOG_EVENT body (checksum stripped) into `ev`: tagged = true, the tagged
+// model::MysqlGtid in `gtid`, optional fields set when present (originals default to the
+// immediate values, as MySQL does).
+Status parseGtidTagged(const EventContext& ctx, std::span<const std::uint8_t> body, GtidEvent& ev);
+
 // Inflates a MariaDB compressed block (header byte 0x8N, N-byte BE length, zlib stream) into
 // `out`, which is reused.
 Status inflateMariadb(const EventContext& ctx, std::span<const std::uint8_t> in,

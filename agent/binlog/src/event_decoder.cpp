@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include <zlib.h>
+#include <libdeflate.h>
 #include <zstd.h>
 
 #include "byte_reader.h"
@@ -105,14 +105,7 @@ std::uint8_t FormatDescription::postHeaderLength(std::uint8_t typeCode,
 }
 
 std::uint32_t crc32(std::span<const std::uint8_t> data) {
-    uLong crc = ::crc32(0L, Z_NULL, 0);
-    std::size_t off = 0;
-    while (off < data.size()) {
-        auto chunk = static_cast<uInt>(std::min<std::size_t>(data.size() - off, 1u << 30));
-        crc = ::crc32(crc, data.data() + off, chunk);
-        off += chunk;
-    }
-    return static_cast<std::uint32_t>(crc);
+    return libdeflate_crc32(0, data.data(), data.size());
 }
 
 Result<FormatDescription> parseFormatDescription(std::span<const std::uint8_t> event) {
@@ -222,15 +215,23 @@ const TableMap* EventDecoder::tableMap(std::uint64_t tableId) const {
 
 namespace {
 
+// REQUIRES: event.size() >= kCommonHeaderLength (checked by every caller).
 EventHeader parseHeader(std::span<const std::uint8_t> event) {
-    ByteReader r(event);
+    const std::uint8_t* p = event.data();
+    auto le16 = [](const std::uint8_t* q) {
+        return static_cast<std::uint16_t>(q[0] | (q[1] << 8));
+    };
+    auto le32 = [](const std::uint8_t* q) {
+        return static_cast<std::uint32_t>(q[0]) | (static_cast<std::uint32_t>(q[1]) << 8) |
+               (static_cast<std::uint32_t>(q[2]) << 16) | (static_cast<std::uint32_t>(q[3]) << 24);
+    };
     EventHeader h;
-    h.timestamp = r.u32();
-    h.typeCode = r.u8();
-    h.serverId = r.u32();
-    h.eventLength = r.u32();
-    h.logPos = r.u32();
-    h.flags = r.u16();
+    h.timestamp = le32(p);
+    h.typeCode = p[4];
+    h.serverId = le32(p + 5);
+    h.eventLength = le32(p + 9);
+    h.logPos = le32(p + 13);
+    h.flags = le16(p + 17);
     return h;
 }
 
@@ -821,9 +822,9 @@ Status EventDecoder::Impl::decodeGtid(const EventContext& ctx, std::span<const s
                                       EventHandler& handler) {
     GtidEvent ev;
     if (ctx.header.type() == EventType::GtidTagged) {
-        return unsupported(ctx,
-                           "GTID_TAGGED events (MySQL 8.3+ tagged GTIDs) are not decoded "
-                           "yet; use untagged GTIDs on the source");
+        FERRY_TRY(detail::parseGtidTagged(ctx, body, ev));
+        FERRY_TRY(handler.onEvent(ctx));
+        return handler.onGtid(ctx, ev);
     }
     ev.anonymous = ctx.header.type() == EventType::AnonymousGtid;
     ByteReader r(body);

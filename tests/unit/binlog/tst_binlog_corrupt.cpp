@@ -782,6 +782,85 @@ TEST(BinlogFileSourceTest, ReadsGzipCompressedFiles) {
     EXPECT_EQ(*count, 303u);
 }
 
+// Plain files are read in 1 MiB blocks: events cross block boundaries, and one event is larger
+// than a block. Every event must arrive whole, at its offset, in order.
+TEST(BinlogFileSourceTest, EventsAcrossReadBlocksAndLargerThanABlock) {
+    std::vector<Bytes> events = {makeFde()};
+    std::vector<std::uint64_t> offsets = {4};
+    std::vector<std::size_t> sizes;
+    auto rowsQuery = [](std::size_t length, char fill) {
+        Bytes body = {1};
+        body.insert(body.end(), length, static_cast<std::uint8_t>(fill));
+        return makeEvent(29, body);
+    };
+    for (std::size_t i = 0; i < 9000; ++i) {
+        events.push_back(rowsQuery(200 + (i * 37) % 500, static_cast<char>('a' + i % 26)));
+        if (i == 4000) {
+            events.push_back(rowsQuery(std::size_t{3} << 20, 'Z'));
+        }
+    }
+    for (std::size_t i = 1; i < events.size(); ++i) {
+        offsets.push_back(offsets.back() + events[i - 1].size());
+    }
+    for (const Bytes& e : events) {
+        sizes.push_back(e.size());
+    }
+    Bytes content = fileBytes(events);
+    ASSERT_GT(content.size(), std::size_t{5} << 20);
+
+    class OffsetRecorder final : public EventHandler {
+    public:
+        std::vector<std::uint64_t> offsets;
+        std::vector<std::size_t> sizes;
+        std::size_t badText = 0;
+        Status onEvent(const EventContext& ctx) override {
+            offsets.push_back(ctx.offset);
+            sizes.push_back(ctx.raw.size());
+            return okStatus();
+        }
+        Status onRowsQuery(const EventContext&, const RowsQueryEvent& ev) override {
+            if (ev.query.find_first_not_of(ev.query.front()) != std::string_view::npos) {
+                ++badText;
+            }
+            return okStatus();
+        }
+    } rec;
+    fs::path path =
+        fs::temp_directory_path() / ("ferry-blocks-" + std::to_string(::getpid()) + ".bin");
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(content.data()),
+                  static_cast<std::streamsize>(content.size()));
+    }
+    auto source = BinlogFileSource::open(path.string());
+    ASSERT_TRUE(source.ok()) << source.error().toString();
+    EventDecoder decoder;
+    auto count = decodeAll(**source, decoder, rec);
+    ASSERT_TRUE(count.ok()) << count.error().toString();
+    EXPECT_EQ(*count, events.size());
+    EXPECT_EQ(rec.offsets, offsets);
+    EXPECT_EQ(rec.sizes, sizes);
+    EXPECT_EQ(rec.badText, 0u);
+
+    // The same file cut one byte short of its end: the last event is reported truncated.
+    content.pop_back();
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out.write(reinterpret_cast<const char*>(content.data()),
+                  static_cast<std::streamsize>(content.size()));
+    }
+    auto cut = BinlogFileSource::open(path.string());
+    ASSERT_TRUE(cut.ok()) << cut.error().toString();
+    EventDecoder decoder2;
+    EventHandler ignore;
+    auto failed = decodeAll(**cut, decoder2, ignore);
+    fs::remove(path);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error().code, ErrorCode::Corrupt);
+    EXPECT_NE(failed.error().message.find("the file is truncated"), std::string::npos)
+        << failed.error().message;
+}
+
 TEST(BinlogFileSourceTest, MissingFileIsNotFound) {
     auto source = BinlogFileSource::open("/nonexistent/ferry/mysql-bin.000001");
     ASSERT_FALSE(source.ok());

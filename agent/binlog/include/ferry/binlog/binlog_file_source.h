@@ -12,9 +12,11 @@
 namespace ferry::binlog {
 
 // Reads a binlog file event by event, plain or gzip-compressed (detected from the content),
-// with bounded memory: one reusable buffer that grows to the largest event, which may not
-// exceed `maxEventSize` (1 GiB by default). Checks the "\xfebin" magic and every event length
-// against the header size and what is left in the file. Owns its file handle. Not thread-safe.
+// with bounded memory. A plain file is read in large blocks and events are handed out in place
+// (no copy per event); the block grows to hold the largest event, which may not exceed
+// `maxEventSize` (1 GiB by default). A gzip file goes through zlib into one reusable buffer.
+// Checks the "\xfebin" magic and every event length against the header size and what is left
+// in the file. Owns its file handle. Not thread-safe.
 class BinlogFileSource final : public BinlogSource {
 public:
     static constexpr std::uint32_t kDefaultMaxEventSize = 1u << 30;
@@ -33,15 +35,27 @@ public:
     const std::string& name() const { return m_name; }
 
 private:
-    BinlogFileSource(void* gz, std::string path, std::string name, std::uint32_t maxEventSize);
+    BinlogFileSource(int fd, void* gz, std::string path, std::string name,
+                     std::uint32_t maxEventSize);
     Result<std::size_t> readUpTo(std::uint8_t* out, std::size_t size);
+    // Plain files: makes at least `need` bytes available at m_block + m_begin (fewer only at the
+    // end of the file); returns how many are.
+    Result<std::size_t> fill(std::size_t need);
+    Result<bool> nextPlain(RawEvent& event);
+    Result<bool> nextGzip(RawEvent& event);
 
-    void* m_gz = nullptr;  // gzFile
+    int m_fd = -1;         // plain file, or -1
+    void* m_gz = nullptr;  // gzFile, for gzip files
     std::string m_path;
     std::string m_name;
     std::uint32_t m_maxEventSize;
     std::uint64_t m_offset = 4;
-    std::vector<std::uint8_t> m_buffer;
+    std::vector<std::uint8_t> m_buffer;       // gzip files: the current event
+    std::unique_ptr<std::uint8_t[]> m_block;  // plain files: bytes read ahead (not zeroed)
+    std::size_t m_blockSize = 0;
+    std::size_t m_begin = 0;  // plain files: first unconsumed byte in m_block
+    std::size_t m_end = 0;    // plain files: one past the last byte read into m_block
+    bool m_eof = false;
 };
 
 }  // namespace ferry::binlog

@@ -198,10 +198,13 @@ struct RowsEvent {
     static constexpr std::uint16_t kStmtEndFlag = 0x0001;
 };
 
-// MySQL GTID (33), ANONYMOUS_GTID (34); fields appear by server version.
+// MySQL GTID (33), ANONYMOUS_GTID (34) and GTID_TAGGED (42, MySQL 8.3+); fields appear by server
+// version. A GTID_TAGGED event sets `tagged`, `tag` and a tagged `gtid`; it has no
+// logicalTimestampType, and its optional fields are set when the server wrote them (the
+// originals then default to the immediate values, as MySQL does).
 struct GtidEvent {
     bool anonymous = false;
-    bool tagged = false;
+    bool tagged = false;  // decoded from a GTID_TAGGED event
     std::uint8_t flags = 0;
     std::array<std::uint8_t, 16> sid{};
     std::uint64_t gno = 0;
