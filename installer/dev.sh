@@ -20,6 +20,7 @@ packages=(
     libmariadb-dev libzookeeper-mt-dev libprotobuf-dev protobuf-compiler
     libzstd-dev libdeflate-dev zlib1g-dev libtomlplusplus-dev libsystemd-dev libgtest-dev libgmock-dev
     mariadb-server-core mariadb-client zookeeper sysbench xvfb xauth time
+    clang libclang-rt-14-dev
 )
 
 install_missing() {
