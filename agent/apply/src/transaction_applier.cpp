@@ -412,6 +412,18 @@ Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptRows(
             }
         }
     }
+    if (m_hooks.beforeCommit) {
+        auto proceed = m_hooks.beforeCommit();
+        if (!proceed.ok()) {
+            rollbackQuietly();
+            return std::move(proceed).error();
+        }
+        if (!*proceed) {
+            rollbackQuietly();
+            m_skipBackoff = true;
+            return AttemptEnd::Retry;
+        }
+    }
     return commit(last, attempt);
 }
 
@@ -467,13 +479,19 @@ Result<ApplyOutcome> TransactionApplier::apply(std::span<const Transaction> grou
     }
     for (std::uint32_t attempt = 1; attempt <= m_options.retry.maxAttempts; ++attempt) {
         outcome.attempts = attempt;
+        if (m_hooks.beforeAttempt) {
+            FERRY_TRY(m_hooks.beforeAttempt(attempt));
+        }
+        m_skipBackoff = false;
         FERRY_ASSIGN_OR_RETURN(const AttemptEnd end, attemptRows(pending, statements, attempt));
         if (end == AttemptEnd::Committed) {
             recordApplied(*pending.back());
             outcome.transactions = pending.size();
             return outcome;
         }
-        backoff(attempt);
+        if (!m_skipBackoff) {
+            backoff(attempt);
+        }
     }
     return makeError(ErrorCode::Unavailable,
                      "pipeline " + std::to_string(m_options.pipelineId) + ": " +

@@ -949,7 +949,11 @@ Status EventDecoder::Impl::decodePayload(const EventContext& ctx,
             }
         }
         ZSTD_DCtx_reset(zstd, ZSTD_reset_session_only);
-        payload.resize(static_cast<std::size_t>(ev.uncompressedSize));
+        // The output grows as it arrives rather than trusting the declared size up front, so a
+        // tiny event claiming a huge size cannot make us allocate and zero the whole limit.
+        const auto declared = static_cast<std::size_t>(ev.uncompressedSize);
+        constexpr std::size_t kInitialOutput = std::size_t{1} << 16;
+        payload.resize(std::min(declared, std::max(kInitialOutput, compressedBytes.size() * 8)));
         ZSTD_inBuffer in{compressedBytes.data(), compressedBytes.size(), 0};
         ZSTD_outBuffer out{payload.data(), payload.size(), 0};
         for (;;) {
@@ -960,6 +964,12 @@ Status EventDecoder::Impl::decodePayload(const EventContext& ctx,
             }
             if (rc == 0) {
                 break;  // frame complete
+            }
+            if (out.pos == out.size && payload.size() < declared) {
+                payload.resize(std::min(declared, payload.size() * 2));
+                out.dst = payload.data();
+                out.size = payload.size();
+                continue;
             }
             if (out.pos == out.size) {
                 // Output full but the frame goes on: more than the declared size.
@@ -980,7 +990,7 @@ Status EventDecoder::Impl::decodePayload(const EventContext& ctx,
                 return corrupt(ctx, "zstd payload ends before its frame is complete");
             }
         }
-        if (out.pos != payload.size()) {
+        if (out.pos != declared) {
             return corrupt(ctx, "TRANSACTION_PAYLOAD decompressed to " + std::to_string(out.pos) +
                                     " bytes, header says " + std::to_string(ev.uncompressedSize));
         }

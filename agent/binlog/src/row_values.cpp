@@ -322,9 +322,17 @@ Status inflateMariadb(const EventContext& ctx, std::span<const std::uint8_t> in,
         return corrupt(ctx, "compressed block claims " + std::to_string(expected) +
                                 " bytes, above the limit of " + std::to_string(maxSize));
     }
+    auto src = in.subspan(1 + lenBytes);
+    // Deflate cannot expand data more than about 1032:1, so a larger claim is a lie; checking it
+    // before allocating keeps a tiny event from making us allocate up to the limit.
+    constexpr std::uint64_t kMaxDeflateRatio = 1032;
+    if (expected > src.size() * kMaxDeflateRatio + 64) {
+        return corrupt(ctx, "compressed block claims " + std::to_string(expected) + " bytes from " +
+                                std::to_string(src.size()) +
+                                " compressed bytes, more than zlib can produce");
+    }
     out.resize(static_cast<std::size_t>(expected));
     uLongf destLen = static_cast<uLongf>(expected);
-    auto src = in.subspan(1 + lenBytes);
     int rc = ::uncompress(out.data(), &destLen, src.data(), static_cast<uLong>(src.size()));
     if (rc != Z_OK) {
         return corrupt(

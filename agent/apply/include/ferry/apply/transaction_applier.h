@@ -71,6 +71,18 @@ struct ApplyOutcome {
     std::vector<std::string> notes;  // tolerated DDL replays and similar, for the log
 };
 
+// Calls a scheduler uses to order commits across several appliers (ParallelApplier). Both are
+// optional and run on the applier's thread.
+struct ApplyHooks {
+    // Before each attempt of a row group, `attempt` counting from 1; an error ends apply() with
+    // it (nothing is open on the session then).
+    std::function<Status(std::uint32_t attempt)> beforeAttempt;
+    // After the row statements, before COMMIT, with the transaction open: true commits, false
+    // rolls back and makes a new attempt without backoff, an error rolls back and ends apply()
+    // with it.
+    std::function<Result<bool>()> beforeCommit;
+};
+
 // Applies source transactions to a target database through a SqlSession, exactly once.
 //
 // Every target transaction is: BEGIN; the apply_position row of (pipeline, slot) written FIRST
@@ -119,6 +131,8 @@ public:
 
     const ApplyProgress& progress() const { return m_progress; }
 
+    void setHooks(ApplyHooks hooks) { m_hooks = std::move(hooks); }
+
 private:
     enum class AttemptEnd { Committed, Retry };
 
@@ -149,6 +163,8 @@ private:
     bool m_sessionReady = false;
     bool m_maybeReplay = false;  // the next DDL may already have been applied
     std::uint64_t m_seq = 0;     // this slot's seq as last committed
+    ApplyHooks m_hooks;
+    bool m_skipBackoff = false;  // the last attempt was abandoned by beforeCommit
 };
 
 }  // namespace ferry::apply
