@@ -2,9 +2,11 @@
 // ferry-console: the DBA's desktop console.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 
 #include <string_view>
 
+#include "client/connection_manager.h"
 #include "ferry/version.h"
 #include "widgets/main_window.h"
 
@@ -48,7 +50,11 @@ int main(int argc, char* argv[]) {
     QCommandLineParser parser;
     describe(app, parser);
 
-    ferry::gui::MainWindow window;
+    // Saved agent connections live in the user's settings (organization Ferry, ferry-console).
+    QSettings settings;
+    ferry::gui::ConnectionManager connections(&settings);
+    ferry::gui::MainWindow window(connections);
+    connections.load();
     window.show();
     return QApplication::exec();
 }
