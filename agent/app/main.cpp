@@ -4,12 +4,21 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "ferry/config/agent_config.h"
+#include "ferry/replicate/replicate_command.h"
 #include "ferry/version.h"
 
 int main(int argc, char* argv[]) {
+    // `ferry-agent replicate ...`: the standalone one-way mode, without ZooKeeper or the event
+    // loop (docs/replicate.md).
+    if (argc >= 2 && std::strcmp(argv[1], "replicate") == 0) {
+        return ferry::replicate::runReplicate(std::vector<std::string>(argv + 2, argv + argc),
+                                              stdout, stderr);
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("ferry-agent"));
     QCoreApplication::setApplicationVersion(
@@ -19,7 +28,9 @@ int main(int argc, char* argv[]) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Ferry agent: captures the binlog of the MySQL/MariaDB servers of its site and applies\n"
-        "changes from other sites, coordinated through ZooKeeper."));
+        "changes from other sites, coordinated through ZooKeeper.\n\n"
+        "Standalone one-way mode: ferry-agent replicate --source URL --target URL [options]\n"
+        "(see 'ferry-agent replicate --help')."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(

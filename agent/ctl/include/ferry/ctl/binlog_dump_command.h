@@ -50,7 +50,7 @@ struct BinlogDumpOptions {
 // Parses the arguments after `binlog dump`. Errors are InvalidArgument (exit code 2).
 Result<BinlogDumpOptions> parseBinlogDumpArgs(const std::vector<std::string>& args);
 
-// "2026-11-25T08:00:00Z", "2026-11-25 08:00:00+01:00": a UTC offset or Z is required.
+// mysql::parseStartTime (ferry/mysql/start_flags.h), kept here for ferryctl callers.
 Result<std::uint32_t> parseStartTime(std::string_view text);
 
 std::string_view binlogDumpUsage();

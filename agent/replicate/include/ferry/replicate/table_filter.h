@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ferry/model/result.h"
+
+namespace ferry::replicate {
+
+// A shell-style glob on one name: `*` matches any run of characters, `?` exactly one; every
+// other character matches itself, case-sensitively (as MySQL names are on Linux).
+bool globMatch(std::string_view pattern, std::string_view name);
+
+// One --include/--exclude pattern: `schema.table` where either side is a glob ("shop.orders",
+// "shop.*", "*.audit_log", "shop_0??.order_*"). The split is at the first dot, so a schema name
+// cannot contain a dot. A plain value.
+struct TablePattern {
+    std::string schema;
+    std::string table;
+
+    // InvalidArgument for a pattern without a dot or with an empty side.
+    static Result<TablePattern> parse(std::string_view text);
+    bool matches(std::string_view schemaName, std::string_view tableName) const;
+    std::string toString() const { return schema + "." + table; }
+};
+
+// What replicate does with a DDL statement.
+enum class DdlDecision {
+    Apply,  // every table and database it names is replicated
+    Skip,   // none is (or it names only the ferry schema)
+    Mixed,  // some are and some are not: the pipeline stops, an operator decides
+};
+
+struct DdlVerdict {
+    DdlDecision decision = DdlDecision::Apply;
+    std::vector<std::string> replicated;  // "shop.orders", "shop" (a database)
+    std::vector<std::string> filtered;
+};
+
+// The tables and databases a DDL statement names, from a light token scan (not a full parser):
+// qualified names `db`.`t` anywhere; the names after TABLE (with IF [NOT] EXISTS), the lists of
+// DROP/TRUNCATE/RENAME TABLE, RENAME ... TO and LIKE targets, the table after ON of CREATE/DROP
+// INDEX, resolved against `defaultSchema`; the database of CREATE/ALTER/DROP DATABASE|SCHEMA.
+// Quoted strings and comments are skipped; versioned comments (/*!50100 ... */) are read as code.
+struct DdlSubjects {
+    std::vector<std::pair<std::string, std::string>> tables;  // (schema, table)
+    std::vector<std::string> databases;
+};
+DdlSubjects scanDdlSubjects(std::string_view defaultSchema, std::string_view statement);
+
+// True for CREATE/ALTER/DROP DATABASE|SCHEMA. The binlog gives such a statement the database it
+// creates or drops as its default schema, which the target cannot USE before it exists.
+bool isDatabaseStatement(std::string_view statement);
+
+// Which tables `ferry-agent replicate` copies: a table is replicated when it matches an
+// --include pattern (or there is none) and no --exclude pattern. The ferry schema (Ferry's own
+// bookkeeping) is never replicated, whatever the patterns say. A plain value; const methods are
+// thread-safe.
+class TableFilter {
+public:
+    static Result<TableFilter> create(const std::vector<std::string>& include,
+                                      const std::vector<std::string>& exclude,
+                                      std::string ferrySchema);
+
+    bool includes(std::string_view schema, std::string_view table) const;
+    // A whole database (CREATE/DROP DATABASE, or a DDL naming no table): replicated when some
+    // --include pattern's schema side matches it (or there is none) and no --exclude pattern
+    // `schema.*` covers it.
+    bool includesDatabase(std::string_view schema) const;
+    DdlVerdict decideDdl(std::string_view defaultSchema, std::string_view statement) const;
+
+    bool empty() const { return m_include.empty() && m_exclude.empty(); }
+    const std::string& ferrySchema() const { return m_ferrySchema; }
+    // "include shop.*, exclude shop.audit_*" or "all tables", for the start banner.
+    std::string describe() const;
+
+private:
+    std::vector<TablePattern> m_include;
+    std::vector<TablePattern> m_exclude;
+    std::string m_ferrySchema = "ferry";
+};
+
+}  // namespace ferry::replicate
