@@ -1,150 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "child_process.h"
 #include "harness_env.h"
 #include "mariadb_connection.h"
-
-extern char** environ;
 
 // Runs ferry-agent, sysbench and mariadb-binlog as child processes, and compares tables of two
 // harness servers. Test support only.
 namespace ferry::replicate::testing {
 
-inline std::string readWholeFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// A child process whose stdout and stderr go to files.
-class Child {
-public:
-    Child() = default;
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-    ~Child() {
-        if (m_pid > 0) {
-            ::kill(m_pid, SIGKILL);
-            wait();
-        }
-        if (!m_outPath.empty()) {
-            ::unlink(m_outPath.c_str());
-            ::unlink(m_errPath.c_str());
-        }
-    }
-
-    // Starts `program args...` with `extraEnv` added to this process's environment.
-    bool start(const std::string& program, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& extraEnv = {}) {
-        char outPath[] = "/tmp/ferry-it-repl-out-XXXXXX";
-        char errPath[] = "/tmp/ferry-it-repl-err-XXXXXX";
-        const int outFd = ::mkstemp(outPath);
-        const int errFd = ::mkstemp(errPath);
-        if (outFd < 0 || errFd < 0) {
-            return false;
-        }
-        m_outPath = outPath;
-        m_errPath = errPath;
-        std::vector<std::string> envStrings;
-        for (char** e = environ; *e != nullptr; ++e) {
-            const std::string entry = *e;
-            if (extraEnv.count(entry.substr(0, entry.find('='))) == 0) {
-                envStrings.push_back(entry);
-            }
-        }
-        for (const auto& [name, value] : extraEnv) {
-            envStrings.push_back(name + "=" + value);
-        }
-        std::vector<char*> envp;
-        for (auto& s : envStrings) {
-            envp.push_back(s.data());
-        }
-        envp.push_back(nullptr);
-        std::vector<std::string> argStrings = {program};
-        argStrings.insert(argStrings.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& s : argStrings) {
-            argv.push_back(s.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, outFd, 1);
-        posix_spawn_file_actions_adddup2(&actions, errFd, 2);
-        const int rc =
-            posix_spawnp(&m_pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(outFd);
-        ::close(errFd);
-        if (rc != 0) {
-            m_pid = 0;
-            return false;
-        }
-        return true;
-    }
-
-    // Waits for the exit; the exit code, or 128 + signal.
-    int wait() {
-        if (m_pid <= 0) {
-            return m_exitCode;
-        }
-        int status = 0;
-        ::waitpid(m_pid, &status, 0);
-        m_pid = 0;
-        m_exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return m_exitCode;
-    }
-
-    void signal(int number) {
-        if (m_pid > 0) {
-            ::kill(m_pid, number);
-        }
-    }
-
-    bool running() const { return m_pid > 0; }
-    std::string out() const { return readWholeFile(m_outPath); }
-    std::string err() const { return readWholeFile(m_errPath); }
-
-private:
-    pid_t m_pid = 0;
-    int m_exitCode = -1;
-    std::string m_outPath;
-    std::string m_errPath;
-};
-
-struct Finished {
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
-
-inline Finished runToEnd(const std::string& program, const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& extraEnv = {}) {
-    Child child;
-    Finished result;
-    if (!child.start(program, args, extraEnv)) {
-        result.err = "cannot start " + program;
-        return result;
-    }
-    result.exitCode = child.wait();
-    result.out = child.out();
-    result.err = child.err();
-    return result;
-}
+using harness::Child;
+using harness::Finished;
+using harness::readWholeFile;
+using harness::runToEnd;
 
 inline std::string urlOf(const harness::HarnessEnv& env, std::size_t index) {
     const auto server = env.mariadb(index);
