@@ -5,6 +5,7 @@
 
 #include "ferry/coord/versioned_config_store.h"
 #include "ferry/daemon/paths.h"
+#include "ferry/v1/service.pb.h"
 
 namespace ferry::daemon {
 namespace {
@@ -136,6 +137,24 @@ Result<ClusterSnapshot> ClusterReader::read() {
             }
             snapshot.pipelines.emplace(pipeline.id(), std::move(pipeline));
         }));
+
+    // Table mappings stored as objects of their own join their pipeline's mappings.
+    FERRY_TRY(readKind(coord::ConfigKind::Mapping, [&](const std::string& id,
+                                                        const std::string& data) {
+        v1::ConfigObject stored;
+        if (!stored.ParseFromString(data) || !stored.has_table_mapping()) {
+            problem(coord::ConfigKind::Mapping, id, "not a table mapping; re-import it");
+            return;
+        }
+        const auto pipeline = snapshot.pipelines.find(stored.pipeline_id());
+        if (pipeline == snapshot.pipelines.end()) {
+            problem(coord::ConfigKind::Mapping, id,
+                    "belongs to pipeline " + std::to_string(stored.pipeline_id()) +
+                        ", which does not exist");
+            return;
+        }
+        *pipeline->second.add_mappings() = stored.table_mapping();
+    }));
 
     for (auto it = snapshot.pipelines.begin(); it != snapshot.pipelines.end();) {
         const std::uint64_t id = it->first;
