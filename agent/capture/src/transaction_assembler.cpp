@@ -352,7 +352,7 @@ Status TransactionAssembler::onTableMap(const binlog::EventContext&, const binlo
 }
 
 Result<const TransactionAssembler::OpenTable*> TransactionAssembler::openTable(
-    const binlog::RowsEvent& rows) {
+    const binlog::RowsEvent& rows, const std::string& where) {
     const binlog::TableMap& map = *rows.table;
     auto found = m_openTables.find(rows.tableId);
     if (found != m_openTables.end()) {
@@ -360,9 +360,30 @@ Result<const TransactionAssembler::OpenTable*> TransactionAssembler::openTable(
     }
     OpenTable table;
     table.index = static_cast<std::uint32_t>(m_transaction.tables_size());
-    *m_transaction.add_tables() = ValueConverter::tableDefinition(map);
-    if (m_options.columnHints) {
-        table.hints = m_options.columnHints(map);
+    if (m_options.resolveTable) {
+        auto resolved = m_options.resolveTable(map, m_transaction.begin());
+        if (!resolved.ok()) {
+            return fail(makeError(resolved.error().code, where + " (transaction begun at " +
+                                                             openedAt() +
+                                                             "): " + resolved.error().message))
+                .error();
+        }
+        if (resolved->columns.size() != map.columns.size()) {
+            return fail(makeError(ErrorCode::Internal,
+                                  where + ": the table resolver gave " +
+                                      std::to_string(resolved->columns.size()) + " columns for `" +
+                                      map.schema + "`.`" + map.table + "`, whose TABLE_MAP has " +
+                                      std::to_string(map.columns.size())))
+                .error();
+        }
+        m_transaction.add_tables()->Swap(&resolved->definition);
+        table.hints = std::move(resolved->hints);
+        table.columns = std::move(resolved->columns);
+    } else {
+        *m_transaction.add_tables() = ValueConverter::tableDefinition(map);
+        if (m_options.columnHints) {
+            table.hints = m_options.columnHints(map);
+        }
     }
     return &m_openTables.emplace(rows.tableId, std::move(table)).first->second;
 }
@@ -390,9 +411,9 @@ Status TransactionAssembler::onRowsBegin(const binlog::EventContext& ctx,
     if (!capture) {
         return okStatus();
     }
-    FERRY_ASSIGN_OR_RETURN(m_rowsTable, openTable(rows));
-    m_rowsPos = eventStart(ctx);
     m_rowsWhere = where(ctx);
+    FERRY_ASSIGN_OR_RETURN(m_rowsTable, openTable(rows, m_rowsWhere));
+    m_rowsPos = eventStart(ctx);
     return okStatus();
 }
 
@@ -415,15 +436,15 @@ Status TransactionAssembler::onRow(const binlog::RowsEvent& rows, const binlog::
                                               std::to_string(m_rowsIndex) + ": " + error.message));
     };
     if (before != nullptr) {
-        auto status = ValueConverter::convertImage(*before, *rows.table, m_rowsTable->hints,
-                                                   *change.mutable_before());
+        auto status = ValueConverter::convertImage(*before, *rows.table, m_rowsTable->columns,
+                                                   m_rowsTable->hints, *change.mutable_before());
         if (!status.ok()) {
             return wrap(status.error());
         }
     }
     if (after != nullptr) {
-        auto status = ValueConverter::convertImage(*after, *rows.table, m_rowsTable->hints,
-                                                   *change.mutable_after());
+        auto status = ValueConverter::convertImage(*after, *rows.table, m_rowsTable->columns,
+                                                   m_rowsTable->hints, *change.mutable_after());
         if (!status.ok()) {
             return wrap(status.error());
         }

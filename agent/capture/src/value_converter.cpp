@@ -123,11 +123,39 @@ const char* kindName(ValueKind kind) {
     }
 }
 
+// The bits of a signed integer read from a `type` column, as the unsigned value they encode.
+std::uint64_t asUnsigned(std::int64_t value, std::uint8_t type) {
+    const auto bits = static_cast<std::uint64_t>(value);
+    switch (type) {
+        case ct::kTiny:
+            return bits & 0xffu;
+        case ct::kShort:
+            return bits & 0xffffu;
+        case ct::kInt24:
+            return bits & 0xffffffu;
+        case ct::kLong:
+            return bits & 0xffffffffu;
+        default:
+            return bits;
+    }
+}
+
 }  // namespace
 
-Status ValueConverter::convert(const binlog::ColumnValue& value, const binlog::ColumnInfo& column,
+Status ValueConverter::convert(const binlog::ColumnValue& decoded, const binlog::ColumnInfo& column,
                                std::size_t index, v1::Value& out, ColumnHint hint) {
     out.Clear();
+    binlog::ColumnValue value = decoded;
+    if (value.kind == ValueKind::SignedInt && column.isUnsigned) {
+        value.kind = ValueKind::UnsignedInt;
+        value.u = asUnsigned(value.i, value.type);
+    } else if (value.kind == ValueKind::String && value.collation == 0 && column.collation != 0) {
+        value.collation = column.collation;
+        if (column.collation == 63 && value.type == ct::kString &&
+            value.bytes.size() < column.maxLength) {
+            value.padLength = column.maxLength;
+        }
+    }
     Status status;
     switch (value.kind) {
         case ValueKind::Absent:
@@ -238,6 +266,20 @@ Status ValueConverter::convert(const binlog::ColumnValue& value, const binlog::C
 Status ValueConverter::convertImage(binlog::RowImage image, const binlog::TableMap& table,
                                     const std::vector<ColumnHint>& hints,
                                     google::protobuf::RepeatedPtrField<v1::Value>& out) {
+    return convertImage(image, table, {}, hints, out);
+}
+
+Status ValueConverter::convertImage(binlog::RowImage image, const binlog::TableMap& table,
+                                    const std::vector<binlog::ColumnInfo>& columns,
+                                    const std::vector<ColumnHint>& hints,
+                                    google::protobuf::RepeatedPtrField<v1::Value>& out) {
+    const std::vector<binlog::ColumnInfo>& infos = columns.empty() ? table.columns : columns;
+    if (infos.size() != table.columns.size()) {
+        return makeError(ErrorCode::Internal,
+                         "`" + table.schema + "`.`" + table.table +
+                             "`: " + std::to_string(infos.size()) + " column descriptions for " +
+                             std::to_string(table.columns.size()) + " columns");
+    }
     if (image.size() != table.columns.size()) {
         return makeError(ErrorCode::Corrupt, "row image of `" + table.schema + "`.`" + table.table +
                                                  "` has " + std::to_string(image.size()) +
@@ -248,7 +290,7 @@ Status ValueConverter::convertImage(binlog::RowImage image, const binlog::TableM
     out.Reserve(static_cast<int>(image.size()));
     for (std::size_t i = 0; i < image.size(); ++i) {
         ColumnHint hint = i < hints.size() ? hints[i] : ColumnHint::None;
-        FERRY_TRY(convert(image[i], table.columns[i], i, *out.Add(), hint));
+        FERRY_TRY(convert(image[i], infos[i], i, *out.Add(), hint));
     }
     return okStatus();
 }

@@ -24,6 +24,7 @@
 #include "ferry/replicate/replicate_options.h"
 #include "ferry/replicate/replication_runtime.h"
 #include "ferry/replicate/table_filter.h"
+#include "source_schema_history.h"
 
 namespace ferry::replicate {
 namespace {
@@ -235,7 +236,26 @@ int Command::run() {
         }
         stopAt = *end;
     }
-    sourceConnection->reset();
+    SourceSchemaHistoryRequest historyRequest;
+    historyRequest.mode = m_options.schemaHistory;
+    historyRequest.ferrySchema = m_options.ferrySchema;
+    historyRequest.sourceId = sourceUrl->endpoint();
+    historyRequest.include = m_options.include;
+    historyRequest.filter = &*filter;
+    if (start.start.kind == mysql::ReplicaStart::Kind::FilePosition && !start.start.file.empty() &&
+        !start.skipBefore) {
+        historyRequest.start = {start.start.file, start.start.position};
+    }
+    historyRequest.startDescription = start.description;
+    auto schemaHistory = SourceSchemaHistory::open(
+        std::move(*sourceConnection), historyRequest,
+        [this, pipeline](const std::string& line) { say(pipeline + ": " + line); });
+    if (!schemaHistory.ok()) {
+        return fail(
+            makeError(schemaHistory.error().code, pipeline + ": " + schemaHistory.error().message),
+            schemaHistory.error().code == ErrorCode::InvalidArgument ? exit_code::kUsage
+                                                                     : exit_code::kFailed);
+    }
 
     std::filesystem::path spool = m_options.spoolDir;
     if (spool.empty()) {
@@ -288,6 +308,9 @@ int Command::run() {
     runtimeOptions.assembler.spillThresholdBytes = m_options.spillBytes;
     runtimeOptions.applySkipReplication = m_options.applySkipReplication;
     runtimeOptions.startPosition = start.description;
+    if (*schemaHistory) {
+        runtimeOptions.schemaTracker = &(*schemaHistory)->tracker();
+    }
     ReplicationRuntime runtime(
         **source, *target, *filter, runtimeOptions,
         [this, pipeline](const std::string& line) { say(pipeline + ": " + line); });

@@ -84,6 +84,14 @@ Running:
   --spool-dir DIR               default $TMPDIR/ferry-replicate-<pid>
   --reconnect-attempts N        retries after losing the source, with backoff (default 8)
 
+Schema history (unique keys, foreign keys, generated columns; everything with
+binlog_row_metadata=MINIMAL), kept in the SOURCE's ferry.schema_history:
+  --schema-history auto|on|off  auto (default): use the source's history when it has one;
+                                without one, read TABLE_MAPs alone (needs FULL metadata).
+                                on: also start a history (a snapshot of information_schema,
+                                valid when no DDL ran since the start) and create its table.
+                                off: TABLE_MAPs alone
+
 SIGINT or SIGTERM: the transaction being applied commits, then replicate exits 0 (a second
 signal exits at once; the target stays consistent either way).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 cannot connect, 4 refused. See docs/replicate.md.
@@ -194,6 +202,17 @@ Result<ReplicateOptions> parseReplicateArgs(const std::vector<std::string>& args
             FERRY_TRY(positive(arg, text, options.spillBytes));
         } else if (flag("--spool-dir")) {
             FERRY_ASSIGN_OR_RETURN(options.spoolDir, takeValue());
+        } else if (flag("--schema-history")) {
+            FERRY_ASSIGN_OR_RETURN(std::string text, takeValue());
+            if (text == "auto") {
+                options.schemaHistory = SchemaHistoryMode::Auto;
+            } else if (text == "on") {
+                options.schemaHistory = SchemaHistoryMode::On;
+            } else if (text == "off") {
+                options.schemaHistory = SchemaHistoryMode::Off;
+            } else {
+                return usage("--schema-history '" + text + "' must be auto, on or off");
+            }
         } else {
             return usage("unknown option " + arg + "; see 'ferry-agent replicate --help'");
         }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -222,8 +223,15 @@ Result<RunSummary> ReplicationRuntime::run(const std::atomic<bool>& stop) {
     assemblerOptions.tableFilter = [this](std::string_view schema, std::string_view table) {
         return m_filter.includes(schema, table);
     };
+    std::optional<capture::SchemaTrackingSink> tracking;
+    capture::TransactionSink* first = &sink;
+    if (m_options.schemaTracker != nullptr) {
+        assemblerOptions.resolveTable = m_options.schemaTracker->resolver();
+        tracking.emplace(*m_options.schemaTracker, sink);
+        first = &*tracking;
+    }
     FERRY_ASSIGN_OR_RETURN(auto assembler,
-                           capture::TransactionAssembler::create(assemblerOptions, sink));
+                           capture::TransactionAssembler::create(assemblerOptions, *first));
 
     std::atomic<bool> readerStop{false};
     std::optional<Error> readerError;

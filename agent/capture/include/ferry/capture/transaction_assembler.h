@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ferry/binlog/event_handler.h"
+#include "ferry/capture/resolved_table.h"
 #include "ferry/capture/spool.h"
 #include "ferry/capture/transaction_sink.h"
 #include "ferry/capture/value_converter.h"
@@ -36,6 +37,10 @@ struct AssemblerOptions {
     // asked once per table and transaction. Empty, or returning fewer entries than columns,
     // means no hint for the rest.
     std::function<std::vector<ColumnHint>(const binlog::TableMap&)> columnHints;
+    // The table definition for each captured table of a transaction (SchemaTracker::resolve:
+    // checks the TABLE_MAP against the schema history and completes it). Empty: the TABLE_MAP
+    // alone (ValueConverter::tableDefinition). When set, columnHints is not asked.
+    TableResolver resolveTable;
 };
 
 // Groups decoded binlog events into ferry.v1 transactions and hands each, complete, to a
@@ -120,6 +125,7 @@ private:
     struct OpenTable {
         std::uint32_t index = 0;  // into Transaction.tables
         std::vector<ColumnHint> hints;
+        std::vector<binlog::ColumnInfo> columns;  // from resolveTable; empty: the TABLE_MAP's
     };
 
     TransactionAssembler(AssemblerOptions options, TransactionSink& sink);
@@ -134,7 +140,7 @@ private:
     Status fail(Error error);
     Status addChange(v1::RowChange& change);
     Status spill();
-    Result<const OpenTable*> openTable(const binlog::RowsEvent& rows);
+    Result<const OpenTable*> openTable(const binlog::RowsEvent& rows, const std::string& where);
     Status handleStatement(const binlog::EventContext& ctx, const binlog::QueryEvent& query);
 
     AssemblerOptions m_options;

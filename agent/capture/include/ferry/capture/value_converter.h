@@ -37,7 +37,10 @@ public:
     ValueConverter() = delete;
 
     // `column` gives the name and index used in messages; the value carries its own type,
-    // metadata and collation.
+    // metadata and collation. Where the TABLE_MAP had no optional metadata (MINIMAL) the value
+    // is read through `column` as the schema history completed it: a signed integer of an
+    // UNSIGNED column is reinterpreted at its width, and a string without a collation takes the
+    // column's (63: binary, with BINARY(n) padding restored).
     [[nodiscard]] static Status convert(const binlog::ColumnValue& value,
                                         const binlog::ColumnInfo& column, std::size_t index,
                                         v1::Value& out, ColumnHint hint = ColumnHint::None);
@@ -45,6 +48,13 @@ public:
     // Converts a whole image into `out` (cleared first): one Value per column of the table.
     // `hints` is empty or has one entry per column.
     [[nodiscard]] static Status convertImage(binlog::RowImage image, const binlog::TableMap& table,
+                                             const std::vector<ColumnHint>& hints,
+                                             google::protobuf::RepeatedPtrField<v1::Value>& out);
+
+    // As above, with the columns read through `columns` (one per table column; empty: the
+    // TABLE_MAP's own).
+    [[nodiscard]] static Status convertImage(binlog::RowImage image, const binlog::TableMap& table,
+                                             const std::vector<binlog::ColumnInfo>& columns,
                                              const std::vector<ColumnHint>& hints,
                                              google::protobuf::RepeatedPtrField<v1::Value>& out);
 

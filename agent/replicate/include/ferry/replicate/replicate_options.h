@@ -23,6 +23,12 @@ struct PasswordOptions {
     std::string file;
 };
 
+// How replicate uses the source's schema history (ferry.schema_history on the source).
+//   Auto: the history when the source has one for this source id, else TABLE_MAPs alone.
+//   On: the history; without one, take a snapshot (refused when DDL ran since the start).
+//   Off: TABLE_MAPs alone (binlog_row_metadata=FULL).
+enum class SchemaHistoryMode { Auto, On, Off };
+
 // `ferry-agent replicate` as the command line gives it. A plain value.
 struct ReplicateOptions {
     std::string source;  // mysql://user@host:port
@@ -46,6 +52,7 @@ struct ReplicateOptions {
     std::uint64_t spillBytes = std::uint64_t{64} << 20;
     std::string spoolDir;  // empty: $TMPDIR (or /tmp)/ferry-replicate-<pid>
     bool applySkipReplication = false;
+    SchemaHistoryMode schemaHistory = SchemaHistoryMode::Auto;
     bool help = false;
 };
 

@@ -13,6 +13,7 @@
 #include "ferry/apply/parallel_applier.h"
 #include "ferry/apply/transaction_applier.h"
 #include "ferry/binlog/binlog_source.h"
+#include "ferry/capture/schema_tracker.h"
 #include "ferry/capture/transaction_assembler.h"
 #include "ferry/model/binlog_position.h"
 #include "ferry/model/result.h"
@@ -100,6 +101,9 @@ struct RuntimeOptions {
     capture::AssemblerOptions assembler;
     // Apply transactions flagged with MariaDB's @@skip_replication instead of skipping them.
     bool applySkipReplication = false;
+    // The source's schema history (not owned; may be null: TABLE_MAPs alone). Driven on the
+    // reader thread: it follows each DDL and resolves each table of a transaction.
+    capture::SchemaTracker* schemaTracker = nullptr;
 };
 
 // How a run ended.
