@@ -19,6 +19,7 @@ packages=(
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libmariadb-dev libzookeeper-mt-dev libprotobuf-dev protobuf-compiler
     libzstd-dev libdeflate-dev zlib1g-dev libtomlplusplus-dev libsystemd-dev libgtest-dev libgmock-dev
+    libssl-dev openssl
     mariadb-server-core mariadb-client zookeeper sysbench xvfb xauth time
     clang libclang-rt-14-dev
 )

@@ -8,7 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "ferry/compare/compare_command.h"
+#include "ferry/ctl/api_commands.h"
 #include "ferry/ctl/binlog_dump_command.h"
+#include "ferry/preflight/preflight_command.h"
+#include "ferry/security/cert_command.h"
 #include "ferry/version.h"
 
 namespace {
@@ -22,6 +26,22 @@ int runLocalCommand(int argc, char* argv[], bool& handled) {
         std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
         return ferry::ctl::runBinlogDump(std::vector<std::string>(argv + 3, argv + argc), stdout,
                                          stderr);
+    }
+    // Commands of other libraries that work without an agent.
+    if (argc >= 2) {
+        const std::vector<std::string> args(argv + 2, argv + argc);
+        if (std::strcmp(argv[1], "preflight") == 0) {
+            handled = true;
+            return ferry::preflight::runPreflightCommand(args, stdout, stderr);
+        }
+        if (std::strcmp(argv[1], "cert") == 0) {
+            handled = true;
+            return ferry::security::runCertCommand(args, stdout, stderr);
+        }
+        if (std::strcmp(argv[1], "compare") == 0) {
+            handled = true;
+            return ferry::compare::runCompareCommand(args, stdout, stderr);
+        }
     }
     return 0;
 }
@@ -41,10 +61,24 @@ int main(int argc, char* argv[]) {
         QStringLiteral("%1 (build %2)")
             .arg(QLatin1String(ferry::kVersion), QLatin1String(ferry::kBuildId)));
 
+    if (argc >= 2 && ferry::ctl::isApiCommand(argv[1])) {
+        return ferry::ctl::runApiCommand(std::vector<std::string>(argv + 1, argv + argc), stdout,
+                                         stderr);
+    }
+
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Ferry command-line client: ferryctl <noun> <verb> [args]\n\n"
-                       "Commands:\n  binlog dump   print a binlog's row changes or events"));
+                       "Commands (each has --help):\n"
+                       "  binlog dump                 print a binlog's row changes or events\n"
+                       "  preflight                   check a data source (and its peer) before "
+                       "replicating\n"
+                       "  compare                     compare tables of two data sources by "
+                       "chunked checksums\n"
+                       "  cert                        cluster CA, agent and client certificates, "
+                       "tokens, data key\n") +
+        QString::fromUtf8(ferry::ctl::apiCommandsHelp().data(),
+                          static_cast<qsizetype>(ferry::ctl::apiCommandsHelp().size())));
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("noun"), QStringLiteral("What to act on."));
