@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -102,6 +103,31 @@ public:
         return okStatus();
     }
 
+    Status readStringArray(std::string_view key, std::vector<std::string>& out) const {
+        const toml::node* node = find(key);
+        if (node == nullptr) {
+            return okStatus();
+        }
+        const auto* array = node->as_array();
+        if (array == nullptr) {
+            return configError(m_origin, node->source(),
+                               "[" + m_section + "] " + std::string(key) +
+                                   " must be an array of strings, e.g. [\"/a\", \"/b\"]");
+        }
+        std::vector<std::string> values;
+        for (const toml::node& element : *array) {
+            const auto* value = element.as_string();
+            if (value == nullptr || value->get().empty()) {
+                return configError(m_origin, element.source(),
+                                   "[" + m_section + "] " + std::string(key) +
+                                       " must hold only non-empty strings");
+            }
+            values.push_back(value->get());
+        }
+        out = std::move(values);
+        return okStatus();
+    }
+
     Status readHostPort(std::string_view key, HostPort& out) const {
         std::string text;
         FERRY_TRY(readString(key, text));
@@ -133,6 +159,50 @@ private:
     std::string m_section;
     std::string_view m_origin;
 };
+
+// MySQL server ids are 32-bit; the base leaves room for a million pipeline ids above it.
+constexpr uint32_t kMaxServerIdBase = 4294967295u - 1000000u;
+
+std::string describePath(const std::string& path) {
+    return path.empty() ? std::string("none") : path;
+}
+
+std::string octalMode(std::filesystem::perms perms) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(perms) & 07777u);
+    return text;
+}
+
+// Appends a problem if `path` is missing or unreadable, or if its mode has any bit of
+// `forbidden`; that message says why (`reason`) and the chmod that fixes it (`chmodMode`).
+void checkFile(std::vector<std::string>& problems, std::string_view what, const std::string& path,
+               std::filesystem::perms forbidden, std::string_view reason,
+               std::string_view chmodMode) {
+    namespace fs = std::filesystem;
+    if (path.empty()) {
+        return;
+    }
+    const std::string name = std::string(what) + " '" + path + "'";
+    std::error_code ec;
+    const fs::file_status status = fs::status(path, ec);
+    if (ec || !fs::exists(status)) {
+        problems.push_back(name + " does not exist");
+        return;
+    }
+    if (!fs::is_regular_file(status)) {
+        problems.push_back(name + " is not a regular file");
+        return;
+    }
+    if (::access(path.c_str(), R_OK) != 0) {
+        problems.push_back(name + " is not readable by the agent's user");
+        return;
+    }
+    if ((status.permissions() & forbidden) != fs::perms::none) {
+        problems.push_back(name + " has mode " + octalMode(status.permissions()) + ", but " +
+                           std::string(reason) + "; run: chmod " + std::string(chmodMode) + " '" +
+                           path + "'");
+    }
+}
 
 std::string shortHostName(std::string_view hostName) {
     std::string host(hostName.substr(0, hostName.find('.')));
@@ -209,8 +279,13 @@ Result<AgentConfig> parseAgentConfig(std::string_view text, std::string_view ori
     const toml::table* zookeeper = root["zookeeper"].as_table();
     const toml::table* tls = root["tls"].as_table();
     const toml::table* metrics = root["metrics"].as_table();
+    const toml::table* auth = root["auth"].as_table();
+    const toml::table* secrets = root["secrets"].as_table();
+    const toml::table* capture = root["capture"].as_table();
+    const toml::table* apply = root["apply"].as_table();
     TableReader top(&root, "top level", origin);
-    FERRY_TRY(top.checkKeys({"agent", "listen", "zookeeper", "tls", "metrics"}));
+    FERRY_TRY(top.checkKeys(
+        {"agent", "listen", "zookeeper", "tls", "metrics", "auth", "secrets", "capture", "apply"}));
     for (const auto& [key, node] : root) {
         if (!node.is_table()) {
             return configError(origin, key.source(),
@@ -304,6 +379,51 @@ Result<AgentConfig> parseAgentConfig(std::string_view text, std::string_view ori
     TableReader m(metrics, "metrics", origin);
     FERRY_TRY(m.checkKeys({"listen"}));
     FERRY_TRY(m.readHostPort("listen", config.metricsListen));
+
+    TableReader au(auth, "auth", origin);
+    FERRY_TRY(au.checkKeys({"tokens_file", "client_certificates", "agent_token_file"}));
+    FERRY_TRY(au.readString("tokens_file", config.authTokensFile));
+    FERRY_TRY(au.readBool("client_certificates", config.authClientCertificates));
+    FERRY_TRY(au.readString("agent_token_file", config.authAgentTokenFile));
+    if (!config.authClientCertificates && config.authTokensFile.empty()) {
+        return configError(origin, au.where("client_certificates"),
+                           "[auth] client_certificates = false needs a tokens_file, or no client "
+                           "could authenticate (create tokens with 'ferryctl cert token')");
+    }
+
+    TableReader s(secrets, "secrets", origin);
+    FERRY_TRY(s.checkKeys({"data_key_file", "previous_data_key_files"}));
+    FERRY_TRY(s.readString("data_key_file", config.dataKeyFile));
+    FERRY_TRY(s.readStringArray("previous_data_key_files", config.previousDataKeyFiles));
+    if (config.dataKeyFile.empty() && !config.previousDataKeyFiles.empty()) {
+        return configError(origin, s.where("previous_data_key_files"),
+                           "[secrets] previous_data_key_files needs data_key_file: the current key "
+                           "(create one with 'ferryctl cert data-key')");
+    }
+    for (const auto& previous : config.previousDataKeyFiles) {
+        if (previous == config.dataKeyFile) {
+            return configError(
+                origin, s.where("previous_data_key_files"),
+                "[secrets] previous_data_key_files lists the current data_key_file '" + previous +
+                    "'; remove it from the list");
+        }
+    }
+
+    TableReader c(capture, "capture", origin);
+    FERRY_TRY(c.checkKeys({"server_id_base", "spool_dir"}));
+    FERRY_TRY(c.readUint("server_id_base", 1, kMaxServerIdBase, config.serverIdBase));
+    FERRY_TRY(c.readString("spool_dir", config.spoolDir));
+    if (config.spoolDir.empty()) {
+        config.spoolDir = config.dataDir + "/spool";
+    }
+    if (config.spoolDir.front() != '/') {
+        return configError(origin, c.where("spool_dir"),
+                           "[capture] spool_dir must be an absolute path");
+    }
+
+    TableReader ap(apply, "apply", origin);
+    FERRY_TRY(ap.checkKeys({"workers"}));
+    FERRY_TRY(ap.readUint("workers", 1, 64, config.applyWorkers));
     return config;
 }
 
@@ -340,6 +460,28 @@ std::vector<std::string> checkAgentConfigEnvironment(const AgentConfig& config) 
     } else if (::access(config.dataDir.c_str(), W_OK) != 0) {
         problems.push_back("[agent] data_dir '" + config.dataDir + "' is not writable");
     }
+    constexpr auto kNotOwner = fs::perms::group_all | fs::perms::others_all;
+    constexpr auto kWritableByOthers = fs::perms::group_write | fs::perms::others_write;
+    constexpr std::string_view kSecret = "a key file must be readable by its owner only";
+    checkFile(problems, "[auth] tokens_file", config.authTokensFile, kWritableByOthers,
+              "whoever can write the tokens file can grant themselves any role", "go-w");
+    checkFile(problems, "[auth] agent_token_file", config.authAgentTokenFile, kNotOwner, kSecret,
+              "600");
+    checkFile(problems, "[secrets] data_key_file", config.dataKeyFile, kNotOwner, kSecret, "600");
+    for (const auto& path : config.previousDataKeyFiles) {
+        checkFile(problems, "[secrets] previous_data_key_files entry", path, kNotOwner, kSecret,
+                  "600");
+    }
+    // A missing spool folder is created by the agent under data_dir; one that exists must be
+    // usable.
+    if (fs::exists(config.spoolDir, ec)) {
+        if (!fs::is_directory(config.spoolDir, ec)) {
+            problems.push_back("[capture] spool_dir '" + config.spoolDir + "' is not a folder");
+        } else if (::access(config.spoolDir.c_str(), W_OK) != 0) {
+            problems.push_back("[capture] spool_dir '" + config.spoolDir +
+                               "' is not writable by the agent's user");
+        }
+    }
     return problems;
 }
 
@@ -351,7 +493,15 @@ std::string AgentConfig::describe() const {
         << sessionTimeoutMs << " ms)\n"
         << "  tls " << (tlsRequired ? "required" : "optional") << "\n"
         << "  data " << dataDir << ", log level " << logLevelName(logLevel) << "\n"
-        << "  metrics " << metricsListen.toString() << "\n";
+        << "  metrics " << metricsListen.toString() << "\n"
+        << "  auth: client certificates " << (authClientCertificates ? "accepted" : "refused")
+        << ", tokens file " << describePath(authTokensFile) << ", own token file "
+        << describePath(authAgentTokenFile) << "\n"
+        << "  secrets: data key " << describePath(dataKeyFile) << ", "
+        << previousDataKeyFiles.size() << " previous key(s)\n"
+        << "  capture: server ids from " << serverIdBase << " + pipeline id, spool " << spoolDir
+        << "\n"
+        << "  apply: " << applyWorkers << " worker(s)\n";
     return out.str();
 }
 

@@ -46,6 +46,27 @@ struct AgentConfig {
     bool tlsRequired = true;  // false only for local playgrounds and tests
     // [metrics]
     HostPort metricsListen{"127.0.0.1", 9400};
+    // [auth]
+    // Hashed bearer tokens, one "<role> <sha256-hex> <name>" per line (ferryctl cert token);
+    // empty: token authentication is off.
+    std::string authTokensFile;
+    // Accept client certificates signed by [tls] ca; the role comes from the certificate's OU
+    // "ferry-role:<role>".
+    bool authClientCertificates = true;
+    // The bearer token this agent presents to other agents (their tokens files list its hash
+    // with role admin); empty: it presents its certificate only.
+    std::string authAgentTokenFile;
+    // [secrets]
+    // The data key that opens sealed data-source passwords (ferryctl cert data-key).
+    std::string dataKeyFile;
+    // Keys from before a rotation, still tried when opening older sealed passwords.
+    std::vector<std::string> previousDataKeyFiles;
+    // [capture]
+    // The agent reads the binlog as replica server id serverIdBase + pipeline id.
+    uint32_t serverIdBase = 4100000000u;
+    std::string spoolDir;  // default "<dataDir>/spool"
+    // [apply]
+    uint32_t applyWorkers = 4;
 
     // Human-readable summary for --check-config.
     std::string describe() const;
@@ -57,7 +78,9 @@ Result<AgentConfig> parseAgentConfig(std::string_view toml, std::string_view ori
                                      std::string_view hostName);
 Result<AgentConfig> loadAgentConfig(const std::string& path);
 
-// Checks what parsing cannot: files exist and are readable, the data folder is usable.
+// Checks what parsing cannot: files exist and are readable, the data folder is usable, key
+// files ([auth] agent_token_file, [secrets] data keys) are owner-only (mode & 077 == 0), the
+// tokens file is not writable by group or others.
 // Returns every problem found, one message each (empty: fine).
 std::vector<std::string> checkAgentConfigEnvironment(const AgentConfig& config);
 
