@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon_main.h"
 #include "ferry/config/agent_config.h"
 #include "ferry/replicate/replicate_command.h"
 #include "ferry/version.h"
@@ -60,8 +61,12 @@ int main(int argc, char* argv[]) {
         std::printf("%s: configuration is valid\n", path.c_str());
         return 0;
     }
-    std::fprintf(stderr,
-                 "ferry-agent: the daemon mode is not available in this build yet "
-                 "(only --check-config); see docs/status.md\n");
-    return 1;
+    const auto problems = ferry::config::checkAgentConfigEnvironment(*config);
+    for (const auto& problem : problems) {
+        std::fprintf(stderr, "ferry-agent: %s: %s\n", path.c_str(), problem.c_str());
+    }
+    if (!problems.empty()) {
+        return 1;
+    }
+    return ferry::app::runDaemon(*config);
 }

@@ -360,9 +360,10 @@ Result<std::vector<ferry::v1::ConfigObject>> buildChannel(const ChannelSpec& spe
             mappings.push_back(mappingObject);
         }
     }
-    objects.push_back(channelObject);
+    // Referenced objects first: the agent refuses a channel listing pipelines that do not exist.
     objects.insert(objects.end(), pipelines.begin(), pipelines.end());
     objects.insert(objects.end(), mappings.begin(), mappings.end());
+    objects.push_back(channelObject);
     return objects;
 }
 

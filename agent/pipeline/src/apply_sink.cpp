@@ -109,6 +109,29 @@ Result<bool> ApplySink::offer(v1::Transaction& transaction) {
         }
     }
     const auto heartbeat = findHeartbeat(transaction, m_options.ferrySchema);
+    if (heartbeat) {
+        // The source's heartbeat measures lag here; it is not written to the target (whose own
+        // row, if any, belongs to its own capture). The transaction still commits its position.
+        auto* changes = transaction.mutable_changes();
+        int kept = 0;
+        for (int i = 0; i < changes->size(); ++i) {
+            const auto& change = changes->Get(i);
+            const bool beat =
+                change.table() < static_cast<std::uint32_t>(transaction.tables_size()) &&
+                transaction.tables(static_cast<int>(change.table())).schema() ==
+                    m_options.ferrySchema &&
+                transaction.tables(static_cast<int>(change.table())).name() == "heartbeat";
+            if (!beat) {
+                if (kept != i) {
+                    changes->SwapElements(kept, i);
+                }
+                ++kept;
+            }
+        }
+        while (changes->size() > kept) {
+            changes->RemoveLast();
+        }
+    }
     const v1::SourcePosition end = transaction.end();
     if (heartbeat) {
         // Before submitting: the commit may come before trySubmit returns.

@@ -245,6 +245,7 @@ void AgentClient::onSocketReady() {
                                    : m_endpoint.user)
             .toStdString();
     m_local.cluster = m_endpoint.cluster.toStdString();
+    m_local.site = m_site;
     m_local.softwareVersion = std::string(ferry::kVersion) + "+" + ferry::kBuildId;
     m_hello = ferry::wire::makeHello(
         m_local, m_endpoint.token.isEmpty()
@@ -384,6 +385,11 @@ void AgentClient::handleResponse(std::uint64_t requestId, const std::string& pay
             if (auto sub = m_subscriptions.find(pending.subscription);
                 sub != m_subscriptions.end()) {
                 sub->second.requestId = 0;
+                if (!sub->second.renew) {
+                    const auto& e = response.error();
+                    endStream(pending.subscription,
+                              makeError(errorCodeOf(e.code()), joinHint(e.message(), e.hint())));
+                }
             }
         }
         if (pending.handler) {
@@ -434,6 +440,10 @@ void AgentClient::handleError(std::uint64_t requestId, const std::string& payloa
     }
     auto it = m_pending.find(requestId);
     if (it == m_pending.end()) {
+        if (auto sub = m_subscriptionByRequest.find(requestId);
+            sub != m_subscriptionByRequest.end()) {
+            endStream(sub->second, makeError(ErrorCode::Unavailable, text));
+        }
         return;
     }
     Pending pending = std::move(it->second);
@@ -443,6 +453,10 @@ void AgentClient::handleError(std::uint64_t requestId, const std::string& payloa
     }
     if (pending.subscription != 0) {
         m_subscriptionByRequest.erase(requestId);
+        if (auto sub = m_subscriptions.find(pending.subscription);
+            sub != m_subscriptions.end() && !sub->second.renew) {
+            endStream(pending.subscription, makeError(ErrorCode::Unavailable, text));
+        }
     }
     if (pending.handler) {
         pending.handler(makeError(ErrorCode::Unavailable, text));
@@ -527,11 +541,53 @@ void AgentClient::timeoutRequest(std::uint64_t requestId) {
 std::uint64_t AgentClient::subscribe(const ferry::v1::SubscribeRequest& request, PushHandler onPush,
                                      ResponseHandler onAnswer) {
     const std::uint64_t handle = m_nextSubscription++;
-    m_subscriptions.emplace(handle, Subscription{request, std::move(onPush), std::move(onAnswer)});
+    ferry::v1::Request wrapped;
+    *wrapped.mutable_subscribe() = request;
+    m_subscriptions.emplace(
+        handle, Subscription{std::move(wrapped), std::move(onPush), std::move(onAnswer)});
     if (m_state == ConnectionState::Connected) {
         renewSubscriptions();
     }
     return handle;
+}
+
+std::uint64_t AgentClient::openStream(const ferry::v1::Request& request, PushHandler onPush,
+                                      ResponseHandler onAnswer,
+                                      std::function<void(const Error&)> onEnd) {
+    if (m_state != ConnectionState::Connected) {
+        if (onEnd) {
+            QMetaObject::invokeMethod(
+                this,
+                [onEnd, text = currentAddress().toStdString()] {
+                    onEnd(makeError(ErrorCode::Unavailable, "not connected to " + text));
+                },
+                Qt::QueuedConnection);
+        }
+        return 0;
+    }
+    const std::uint64_t handle = m_nextSubscription++;
+    Subscription sub{request, std::move(onPush), std::move(onAnswer)};
+    sub.renew = false;
+    sub.onEnd = std::move(onEnd);
+    m_subscriptions.emplace(handle, std::move(sub));
+    renewSubscriptions();
+    return handle;
+}
+
+void AgentClient::endStream(std::uint64_t handle, const Error& error) {
+    auto it = m_subscriptions.find(handle);
+    if (it == m_subscriptions.end() || it->second.renew) {
+        return;
+    }
+    auto onEnd = std::move(it->second.onEnd);
+    if (it->second.requestId != 0) {
+        m_subscriptionByRequest.erase(it->second.requestId);
+    }
+    m_subscriptions.erase(it);
+    if (onEnd) {
+        QMetaObject::invokeMethod(
+            this, [onEnd = std::move(onEnd), error] { onEnd(error); }, Qt::QueuedConnection);
+    }
 }
 
 void AgentClient::unsubscribe(std::uint64_t handle) {
@@ -560,8 +616,7 @@ void AgentClient::renewSubscriptions() {
         if (sub.requestId != 0) {
             continue;
         }
-        ferry::v1::Request request;
-        *request.mutable_subscribe() = sub.request;
+        const ferry::v1::Request& request = sub.request;
         const std::uint64_t h = handle;
         Pending pending{[this, h](Result<ferry::v1::Response> answer) {
                             auto it = m_subscriptions.find(h);
@@ -595,8 +650,15 @@ void AgentClient::failAllPending(const Error& error) {
     auto pending = std::move(m_pending);
     m_pending.clear();
     m_subscriptionByRequest.clear();
+    std::vector<std::uint64_t> streams;
     for (auto& [handle, sub] : m_subscriptions) {
         sub.requestId = 0;
+        if (!sub.renew) {
+            streams.push_back(handle);
+        }
+    }
+    for (std::uint64_t handle : streams) {
+        endStream(handle, error);
     }
     for (auto& [id, p] : pending) {
         if (p.timer) {

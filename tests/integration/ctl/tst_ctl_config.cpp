@@ -92,14 +92,14 @@ TEST(ChannelBuilder, TakesTheNextFreeIdsAndNamesPipelinesBySite) {
     auto objects = ferry::ctl::buildChannel(spec, inputs());
     ASSERT_TRUE(objects.ok()) << objects.error().message;
     ASSERT_EQ(objects->size(), 5u);
-    EXPECT_EQ((*objects)[0].channel().pipelines_size(), 2);
-    EXPECT_EQ((*objects)[1].pipeline().id(), 3u);
-    EXPECT_EQ((*objects)[1].pipeline().name(), "c:a->b");
-    EXPECT_EQ((*objects)[2].pipeline().id(), 5u);
-    EXPECT_EQ((*objects)[2].pipeline().name(), "c:b->a");
-    EXPECT_EQ((*objects)[3].table_mapping().id(), "p3-shop-2");
-    EXPECT_EQ((*objects)[3].pipeline_id(), 3u);
-    EXPECT_EQ((*objects)[4].table_mapping().id(), "p5-shop");
+    EXPECT_EQ((*objects)[0].pipeline().id(), 3u);
+    EXPECT_EQ((*objects)[0].pipeline().name(), "c:a->b");
+    EXPECT_EQ((*objects)[1].pipeline().id(), 5u);
+    EXPECT_EQ((*objects)[1].pipeline().name(), "c:b->a");
+    EXPECT_EQ((*objects)[2].table_mapping().id(), "p3-shop-2");
+    EXPECT_EQ((*objects)[2].pipeline_id(), 3u);
+    EXPECT_EQ((*objects)[3].table_mapping().id(), "p5-shop");
+    EXPECT_EQ((*objects)[4].channel().pipelines_size(), 2) << "the channel comes last";
     for (const auto& o : *objects) {
         EXPECT_EQ(o.version(), 0u);
     }

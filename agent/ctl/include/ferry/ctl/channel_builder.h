@@ -46,9 +46,10 @@ struct ChannelInputs {
     std::set<std::string> takenMappingIds;
 };
 
-// The objects to create, in order: the channel, its pipelines (ids: the next free numbers;
+// The objects to create, in order: the pipelines (ids: the next free numbers;
 // names `<channel>:<source site>-><target site>`; stopped), and their table mappings (the
-// reverse pipeline of a two-way channel maps the renamed schemas back). All at version 0.
+// reverse pipeline of a two-way channel maps the renamed schemas back), then the channel
+// (last, since it names the pipelines). All at version 0.
 // Errors: InvalidArgument (a data source in no site, both in one site, a site that is neither).
 Result<std::vector<ferry::v1::ConfigObject>> buildChannel(const ChannelSpec& spec,
                                                           const ChannelInputs& inputs);

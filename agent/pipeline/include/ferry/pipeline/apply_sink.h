@@ -63,7 +63,8 @@ public:
 
     // Hands one transaction to the applier without blocking: false when the applier's queue is
     // full (the transaction stays in `transaction`; offer it again later: backpressure).
-    // Transactions at or before the last one accepted are dropped as duplicates (true).
+    // Transactions at or before the last one accepted are dropped as duplicates (true). The
+    // source's heartbeat rows are taken out (they measure lag; the position still commits).
     Result<bool> offer(v1::Transaction& transaction);
     std::optional<Error> error() const;
     Status stop(bool drain);

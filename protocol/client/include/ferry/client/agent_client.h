@@ -76,6 +76,8 @@ public:
     void setBackoff(Backoff backoff) { m_backoff = backoff; }
     // Who we are in the Hello: PEER_KIND_CONSOLE (default) or PEER_KIND_FERRYCTL.
     void setClientKind(ferry::v1::PeerKind kind) { m_clientKind = kind; }
+    // The site an agent client names in its Hello (agents must).
+    void setSite(std::string site) { m_site = std::move(site); }
     void setDefaultTimeout(std::chrono::milliseconds timeout) { m_defaultTimeout = timeout; }
     // How long the TCP, TLS and Hello exchange may take together.
     void setConnectTimeout(std::chrono::milliseconds timeout) { m_connectTimeout = timeout; }
@@ -108,10 +110,18 @@ public:
                             ResponseHandler onAnswer = {});
     void unsubscribe(std::uint64_t handle);
 
+    // Starts a long-lived streaming request (e.g. stream_open) whose Pushes arrive on `onPush`.
+    // Unlike a subscription it is not renewed: it ends with the connection, an error answer or
+    // an error frame from the agent, and then `onEnd` runs once (from the event loop) with why;
+    // the caller decides how to reopen. Returns a handle for unsubscribe() (0 when not
+    // connected: onEnd runs too).
+    std::uint64_t openStream(const ferry::v1::Request& request, PushHandler onPush,
+                             ResponseHandler onAnswer, std::function<void(const Error&)> onEnd);
+
     // Requests still waiting for their response.
     std::size_t pendingRequests() const { return m_pending.size(); }
 
-signals:
+Q_SIGNALS:
     void stateChanged(ferry::client::ConnectionState state, const QString& statusText);
     // The handshake completed (also after each reconnect).
     void connected();
@@ -123,11 +133,14 @@ private:
         std::uint64_t subscription = 0;  // handle when this is a subscribe request
     };
     struct Subscription {
-        ferry::v1::SubscribeRequest request;
+        ferry::v1::Request request;  // a subscribe, or a stream_open for openStream()
         PushHandler onPush;
         ResponseHandler onAnswer;
         std::uint64_t requestId = 0;  // of the current connection; 0 when not active
+        bool renew = true;            // subscriptions are renewed; streams end with the link
+        std::function<void(const Error&)> onEnd;
     };
+    void endStream(std::uint64_t handle, const Error& error);
 
     void startAttempt();
     void onSocketReady();  // TCP (plain) or TLS established: send the Hello
@@ -167,6 +180,7 @@ private:
     ConnectionState m_state = ConnectionState::Disconnected;
     QString m_statusText;
 
+    std::string m_site;
     QSslSocket* m_socket = nullptr;  // owned (child); replaced on every attempt
     QTimer* m_retryTimer = nullptr;
     QTimer* m_connectTimer = nullptr;

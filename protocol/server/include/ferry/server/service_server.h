@@ -135,7 +135,7 @@ public:
     // Identities of the connections that completed the handshake.
     std::vector<PeerInfo> peers() const;
 
-signals:
+Q_SIGNALS:
     // A connection was accepted (TLS done, before its Hello).
     void connectionOpened(quint64 connectionId, const QString& address);
     // The handshake completed.
