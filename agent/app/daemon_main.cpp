@@ -200,12 +200,16 @@ int runDaemon(const config::AgentConfig& config) {
     v1::Agent me;
     me.set_id(config.id);
     me.set_site(config.site);
-    // An agent bound to loopback is reachable only there, whatever its host name says.
+    // An advertised address with a port is used as given (e.g. a proxy in front of the agent).
+    // Otherwise: an agent bound to loopback is reachable only there, whatever its host name.
+    const bool explicitAdvertised = config.advertised.port != 0 && !config.advertised.host.empty();
     const bool loopback = address.isLoopback();
-    const std::string advertisedHost =
-        loopback || config.advertised.host.empty() ? config.listen.host : config.advertised.host;
+    const std::string advertisedHost = explicitAdvertised ? config.advertised.host
+                                       : loopback || config.advertised.host.empty()
+                                           ? config.listen.host
+                                           : config.advertised.host;
     const std::uint16_t advertisedPort =
-        !loopback && config.advertised.port != 0 ? config.advertised.port : server.port();
+        explicitAdvertised ? config.advertised.port : server.port();
     me.set_address(advertisedHost + ":" + std::to_string(advertisedPort));
     me.set_version(kVersion);
     me.set_protocol_version(wire::kProtocolVersion);

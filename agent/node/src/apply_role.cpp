@@ -393,6 +393,14 @@ void ApplyLink::onCommitted(const pipeline::SinkCommit& commit) {
 v1::RoleReport ApplyLink::report() const {
     std::lock_guard lock(m_mutex);
     v1::RoleReport report = m_report;
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - m_rateSince).count();
+    if (seconds >= 0.5) {
+        report.set_rows_per_second(static_cast<double>(m_rowsTotal - m_rateRows) / seconds);
+        m_report.set_rows_per_second(report.rows_per_second());
+        m_rateSince = now;
+        m_rateRows = m_rowsTotal;
+    }
     if (m_paused && report.state() == v1::PIPELINE_STATE_RUNNING) {
         report.set_state(v1::PIPELINE_STATE_PAUSED);
     }

@@ -4,6 +4,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -67,10 +68,13 @@ private:
     std::deque<v1::Transaction> m_ready;
     v1::ResumePoint m_committed;
 
-    mutable std::mutex m_mutex;  // guards m_report and m_commits
-    v1::RoleReport m_report;
+    mutable std::mutex m_mutex;       // guards m_report and m_commits
+    mutable v1::RoleReport m_report;  // report() refreshes the rate in it
     std::deque<pipeline::SinkCommit> m_commits;
     std::uint64_t m_rowsTotal = 0;
+    // For rows/s: the totals at the previous report.
+    mutable std::chrono::steady_clock::time_point m_rateSince = std::chrono::steady_clock::now();
+    mutable std::uint64_t m_rateRows = 0;
 };
 
 class ApplyRole final : public daemon::PipelineRole {
