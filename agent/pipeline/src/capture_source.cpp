@@ -4,6 +4,7 @@
 #include "ferry/binlog/event_decoder.h"
 #include "ferry/capture/transaction_assembler.h"
 #include "ferry/mysql/mysql_binlog_source.h"
+#include "ferry/replicate/table_filter.h"
 
 namespace ferry::pipeline {
 
@@ -193,6 +194,30 @@ Status CaptureSource::accept(capture::CapturedTransaction&& captured) {
         if (appliedByPipeline(t.ddl().statement(), m_options.reversePipelines)) {
             note(&Stats::loops);
             return okStatus();
+        }
+        // Only DDL on the pipeline's own tables travels; DDL on tables it does not replicate
+        // is none of its business, and DDL mixing both cannot be split safely.
+        const auto subjects = replicate::scanDdlSubjects(t.ddl().schema(), t.ddl().statement());
+        std::size_t routed = 0;
+        std::size_t total = 0;
+        for (const auto& [schema, table] : subjects.tables) {
+            ++total;
+            routed += m_options.router->replicated(schema, table) ? 1 : 0;
+        }
+        for (const auto& database : subjects.databases) {
+            ++total;
+            routed += m_options.router->replicatesSchema(database) ? 1 : 0;
+        }
+        if (total == 0 || routed == 0) {
+            note(&Stats::ddlSkipped);
+            return okStatus();
+        }
+        if (routed != total) {
+            return makeError(ErrorCode::Unsupported,
+                             "pipeline " + std::to_string(m_options.pipelineId) + ": DDL at " +
+                                 where(t) + " (" + t.ddl().statement() +
+                                 ") touches replicated and other tables: run its part for the "
+                                 "replicated tables on the target by hand, then skip it");
         }
         switch (m_options.ddl) {
             case v1::DDL_MODE_STOP:

@@ -146,6 +146,11 @@ const v1::TableMapping* TableRouter::route(std::string_view schema, std::string_
     return it->second < 0 ? nullptr : &m_mappings[static_cast<std::size_t>(it->second)].mapping;
 }
 
+bool TableRouter::replicatesSchema(std::string_view schema) const {
+    return std::any_of(m_mappings.begin(), m_mappings.end(),
+                       [&](const Compiled& c) { return c.mapping.source().schema() == schema; });
+}
+
 std::pair<std::string, std::string> TableRouter::targetName(const v1::TableMapping& mapping,
                                                             std::string_view schema,
                                                             std::string_view table) const {

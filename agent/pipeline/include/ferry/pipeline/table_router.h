@@ -43,6 +43,8 @@ public:
     bool replicated(std::string_view schema, std::string_view table) const {
         return route(schema, table) != nullptr;
     }
+    // True when some mapping's table set lies in `schema` (for CREATE/DROP DATABASE).
+    bool replicatesSchema(std::string_view schema) const;
     // The target schema and table of a replicated source table.
     std::pair<std::string, std::string> targetName(const v1::TableMapping& mapping,
                                                    std::string_view schema,
