@@ -216,6 +216,47 @@ public:
     }
     void printLine(const std::string& line) const { std::fprintf(m_out, "%s\n", line.c_str()); }
 
+    // Prints a listing: the whole answer for json, one item a line for jsonl, else a table of
+    // `header` with one row per item from `row(item)`.
+    template <typename Items, typename Row>
+    void printList(const google::protobuf::Message& whole, const Items& items,
+                   std::vector<std::string> header, Row row) const {
+        switch (m_format) {
+            case OutputFormat::Json:
+                printJson(whole);
+                break;
+            case OutputFormat::Jsonl:
+                for (const auto& item : items) {
+                    printJson(item);
+                }
+                break;
+            case OutputFormat::Table: {
+                TextTable table(std::move(header));
+                for (const auto& item : items) {
+                    table.addRow(row(item));
+                }
+                table.print(m_out);
+            }
+        }
+    }
+
+    // For commands without arguments: checks there are none, connects and sends `request`.
+    // Returns 0 with `response` set, else the exit code (the reason printed).
+    int callWithoutArguments(const std::string& what, const Request& request, Response& response) {
+        if (!m_args.positionals().empty()) {
+            return usage(what + " takes no arguments");
+        }
+        if (int code = connect()) {
+            return code;
+        }
+        auto answer = call(request);
+        if (!answer.ok()) {
+            return failed(answer.error());
+        }
+        response = std::move(*answer);
+        return exit_code::kOk;
+    }
+
     // Asks before a disruptive action unless --yes. Returns 0 to go on, else the exit code.
     int confirm(const std::string& question) const {
         if (m_args.has("yes")) {
@@ -276,78 +317,45 @@ Result<std::string> singlePositional(const Context& ctx, const char* what, bool 
 // ---- agent, site ------------------------------------------------------------------------------
 
 int agentList(Context& ctx) {
-    if (!ctx.args().positionals().empty()) {
-        return ctx.usage("agent list takes no arguments");
-    }
-    if (int code = ctx.connect()) {
-        return code;
-    }
     Request request;
     request.mutable_list_agents();
-    auto response = ctx.call(request);
-    if (!response.ok()) {
-        return ctx.failed(response.error());
+    Response response;
+    if (int code = ctx.callWithoutArguments("agent list", request, response)) {
+        return code;
     }
-    const auto& list = response->list_agents();
-    switch (ctx.format()) {
-        case OutputFormat::Json:
-            ctx.printJson(list);
-            break;
-        case OutputFormat::Jsonl:
-            for (const auto& agent : list.agents()) {
-                ctx.printJson(agent);
-            }
-            break;
-        case OutputFormat::Table: {
-            TextTable table({"AGENT", "SITE", "ADDRESS", "STATE", "VERSION", "CAPTURE", "APPLY"});
-            for (const auto& a : list.agents()) {
-                table.addRow({a.agent().id(), a.agent().site(), a.agent().address(),
+    const auto& list = response.list_agents();
+    ctx.printList(list, list.agents(),
+                  {"AGENT", "SITE", "ADDRESS", "STATE", "VERSION", "CAPTURE", "APPLY"},
+                  [](const ferry::v1::AgentInfo& a) -> std::vector<std::string> {
+                      return {a.agent().id(),
+                              a.agent().site(),
+                              a.agent().address(),
                               enumText(ferry::v1::AgentState_Name(a.state()), "AGENT_STATE_"),
                               a.agent().version().empty() ? "-" : a.agent().version(),
-                              joinIds(a.capture_pipelines()), joinIds(a.apply_pipelines())});
-            }
-            table.print(ctx.out());
-        }
-    }
+                              joinIds(a.capture_pipelines()),
+                              joinIds(a.apply_pipelines())};
+                  });
     return exit_code::kOk;
 }
 
 int siteList(Context& ctx) {
-    if (!ctx.args().positionals().empty()) {
-        return ctx.usage("site list takes no arguments");
-    }
-    if (int code = ctx.connect()) {
-        return code;
-    }
     Request request;
     request.mutable_list_sites();
-    auto response = ctx.call(request);
-    if (!response.ok()) {
-        return ctx.failed(response.error());
+    Response response;
+    if (int code = ctx.callWithoutArguments("site list", request, response)) {
+        return code;
     }
-    const auto& list = response->list_sites();
-    switch (ctx.format()) {
-        case OutputFormat::Json:
-            ctx.printJson(list);
-            break;
-        case OutputFormat::Jsonl:
-            for (const auto& site : list.sites()) {
-                ctx.printJson(site);
-            }
-            break;
-        case OutputFormat::Table: {
-            TextTable table(
-                {"SITE", "DESCRIPTION", "PRIORITY", "HEALTH", "AGENTS", "DATA SOURCES"});
-            for (const auto& s : list.sites()) {
-                table.addRow({s.site().name(),
+    const auto& list = response.list_sites();
+    ctx.printList(list, list.sites(),
+                  {"SITE", "DESCRIPTION", "PRIORITY", "HEALTH", "AGENTS", "DATA SOURCES"},
+                  [](const ferry::v1::SiteInfo& s) -> std::vector<std::string> {
+                      return {s.site().name(),
                               s.site().description().empty() ? "-" : s.site().description(),
                               std::to_string(s.site().priority()),
                               enumText(ferry::v1::SiteHealth_Name(s.health()), "SITE_HEALTH_"),
-                              joinIds(s.agents()), joinIds(s.data_sources())});
-            }
-            table.print(ctx.out());
-        }
-    }
+                              joinIds(s.agents()),
+                              joinIds(s.data_sources())};
+                  });
     return exit_code::kOk;
 }
 
@@ -376,18 +384,13 @@ void printObjectList(Context& ctx, const ferry::v1::ListConfigResponse& list,
 }
 
 int datasourceList(Context& ctx) {
-    if (!ctx.args().positionals().empty()) {
-        return ctx.usage("datasource list takes no arguments");
-    }
-    if (int code = ctx.connect()) {
+    Response response;
+    if (int code = ctx.callWithoutArguments(
+            "datasource list", listConfigRequest(ferry::v1::CONFIG_KIND_DATA_SOURCE), response)) {
         return code;
     }
-    auto response = ctx.call(listConfigRequest(ferry::v1::CONFIG_KIND_DATA_SOURCE));
-    if (!response.ok()) {
-        return ctx.failed(response.error());
-    }
     printObjectList(
-        ctx, response->list_config(),
+        ctx, response.list_config(),
         [](TextTable& table, const ConfigObject& o) {
             const auto& ds = o.data_source();
             table.addRow({ds.id(), ds.site(), ds.url(), secretText(ds),
@@ -638,18 +641,13 @@ int datasourceRemove(Context& ctx) {
 // ---- channel ----------------------------------------------------------------------------------
 
 int channelList(Context& ctx) {
-    if (!ctx.args().positionals().empty()) {
-        return ctx.usage("channel list takes no arguments");
-    }
-    if (int code = ctx.connect()) {
+    Response response;
+    if (int code = ctx.callWithoutArguments(
+            "channel list", listConfigRequest(ferry::v1::CONFIG_KIND_CHANNEL), response)) {
         return code;
     }
-    auto response = ctx.call(listConfigRequest(ferry::v1::CONFIG_KIND_CHANNEL));
-    if (!response.ok()) {
-        return ctx.failed(response.error());
-    }
     printObjectList(
-        ctx, response->list_config(),
+        ctx, response.list_config(),
         [](TextTable& table, const ConfigObject& o) {
             const auto& c = o.channel();
             table.addRow({c.id(), enumText(ferry::v1::ChannelKind_Name(c.kind()), "CHANNEL_KIND_"),
@@ -946,15 +944,10 @@ int resolvePipeline(Context& ctx, const std::string& text, std::uint64_t& id) {
 }
 
 int pipelineList(Context& ctx) {
-    if (!ctx.args().positionals().empty()) {
-        return ctx.usage("pipeline list takes no arguments");
-    }
-    if (int code = ctx.connect()) {
+    Response response;
+    if (int code = ctx.callWithoutArguments(
+            "pipeline list", listConfigRequest(ferry::v1::CONFIG_KIND_PIPELINE), response)) {
         return code;
-    }
-    auto response = ctx.call(listConfigRequest(ferry::v1::CONFIG_KIND_PIPELINE));
-    if (!response.ok()) {
-        return ctx.failed(response.error());
     }
     Request statusRequest;
     statusRequest.mutable_get_pipeline_status();
@@ -965,7 +958,7 @@ int pipelineList(Context& ctx) {
             byId[s.pipeline_id()] = s;
         }
     }
-    auto list = response->list_config();
+    auto list = response.list_config();
     std::sort(list.mutable_objects()->begin(), list.mutable_objects()->end(),
               [](const auto& a, const auto& b) { return a.pipeline().id() < b.pipeline().id(); });
     printObjectList(ctx, list,
