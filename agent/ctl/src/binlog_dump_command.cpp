@@ -6,6 +6,7 @@
 
 #include "ferry/binlog/binlog_file_source.h"
 #include "ferry/binlog/event_decoder.h"
+#include "ferry/model/command_line.h"
 #include "ferry/mysql/database_url.h"
 #include "ferry/mysql/mysql_binlog_source.h"
 #include "ferry/mysql/start_filter.h"
@@ -18,12 +19,7 @@ Error usage(std::string message) {
     return makeError(ErrorCode::InvalidArgument, std::move(message));
 }
 
-template <typename T>
-bool parseNumber(std::string_view text, T& value) {
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    return ec == std::errc() && ptr == end && !text.empty();
-}
+using model::parseNumber;
 
 int exitCodeFor(ErrorCode code, bool connecting) {
     switch (code) {
@@ -255,29 +251,11 @@ Result<BinlogDumpOptions> parseBinlogDumpArgs(const std::vector<std::string>& ar
             positionalOnly = true;
             continue;
         }
-        std::string value;
-        bool hasInlineValue = false;
-        if (const auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
-            value = arg.substr(eq + 1);
-            arg.resize(eq);
-            hasInlineValue = true;
-        }
-        auto flag = [&](std::string_view name) { return arg == name; };
-        auto takeValue = [&]() -> Result<std::string> {
-            if (hasInlineValue) {
-                return value;
-            }
-            if (i + 1 >= args.size()) {
-                return usage(arg + " needs a value");
-            }
-            return args[++i];
-        };
-        auto noValue = [&]() -> Status {
-            if (hasInlineValue) {
-                return usage(arg + " takes no value");
-            }
-            return okStatus();
-        };
+        model::FlagWord word(args, i);
+        arg = word.name();
+        auto flag = [&](std::string_view name) { return word.is(name); };
+        auto takeValue = [&] { return word.value(); };
+        auto noValue = [&] { return word.noValue(); };
         if (flag("--help") || flag("-h")) {
             options.help = true;
         } else if (flag("--stop-at-end")) {

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "ferry/model/command_line.h"
 #include "ferry/mysql/start_flags.h"
 #include "ferry/replicate/table_filter.h"
 
@@ -13,12 +14,7 @@ Error usage(std::string message) {
     return makeError(ErrorCode::InvalidArgument, std::move(message));
 }
 
-template <typename T>
-bool parseNumber(std::string_view text, T& value) {
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    return ec == std::errc() && ptr == end && !text.empty();
-}
+using model::parseNumber;
 
 template <typename T>
 Status positive(const std::string& flag, const std::string& text, T& value) {
@@ -101,30 +97,15 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 cannot connect, 4 refused. See docs/repli
 Result<ReplicateOptions> parseReplicateArgs(const std::vector<std::string>& args) {
     ReplicateOptions options;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string arg = args[i];
-        std::string value;
-        bool hasInlineValue = false;
-        if (arg.rfind("--", 0) != 0 && arg != "-h") {
-            return usage("unexpected argument '" + arg + "'; see 'ferry-agent replicate --help'");
+        if (args[i].rfind("--", 0) != 0 && args[i] != "-h") {
+            return usage("unexpected argument '" + args[i] +
+                         "'; see 'ferry-agent replicate --help'");
         }
-        if (const auto eq = arg.find('='); eq != std::string::npos) {
-            value = arg.substr(eq + 1);
-            arg.resize(eq);
-            hasInlineValue = true;
-        }
-        auto flag = [&](std::string_view name) { return arg == name; };
-        auto takeValue = [&]() -> Result<std::string> {
-            if (hasInlineValue) {
-                return value;
-            }
-            if (i + 1 >= args.size()) {
-                return usage(arg + " needs a value");
-            }
-            return args[++i];
-        };
-        auto noValue = [&]() -> Status {
-            return hasInlineValue ? Status(usage(arg + " takes no value")) : okStatus();
-        };
+        model::FlagWord word(args, i);
+        const std::string arg = word.name();
+        auto flag = [&](std::string_view name) { return word.is(name); };
+        auto takeValue = [&] { return word.value(); };
+        auto noValue = [&] { return word.noValue(); };
         if (flag("--help") || flag("-h")) {
             options.help = true;
         } else if (mysql::isStartFlag(arg)) {
