@@ -20,7 +20,7 @@ packages=(
     libmariadb-dev libzookeeper-mt-dev libprotobuf-dev protobuf-compiler
     libzstd-dev libdeflate-dev zlib1g-dev libtomlplusplus-dev libsystemd-dev libgtest-dev libgmock-dev
     libssl-dev openssl
-    mariadb-server-core mariadb-client zookeeper sysbench xvfb xauth time
+    mariadb-server-core mariadb-client zookeeper sysbench percona-toolkit xvfb xauth time
     clang libclang-rt-14-dev
 )
 
