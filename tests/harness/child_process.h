@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -51,6 +54,7 @@ public:
         const int outFd = ::mkstemp(outPath);
         const int errFd = ::mkstemp(errPath);
         if (outFd < 0 || errFd < 0) {
+            m_startError = "mkstemp in /tmp failed";
             return false;
         }
         m_outPath = outPath;
@@ -88,9 +92,27 @@ public:
         ::close(errFd);
         if (rc != 0) {
             m_pid = 0;
+            m_startError = "posix_spawnp " + program + ": " + std::strerror(rc);
             return false;
         }
         return true;
+    }
+
+    // Why the last start() failed.
+    const std::string& startError() const { return m_startError; }
+
+    // Does not block: the exit code (128 + signal when killed) once it has exited, else nothing.
+    std::optional<int> poll() {
+        if (m_pid <= 0) {
+            return m_exitCode >= 0 ? std::optional<int>(m_exitCode) : std::nullopt;
+        }
+        int status = 0;
+        struct rusage usage {};
+        if (::wait4(m_pid, &status, WNOHANG, &usage) != m_pid) {
+            return std::nullopt;
+        }
+        finish(status, usage);
+        return m_exitCode;
     }
 
     // Waits for the exit; the exit code, or 128 + signal.
@@ -99,9 +121,9 @@ public:
             return m_exitCode;
         }
         int status = 0;
-        ::waitpid(m_pid, &status, 0);
-        m_pid = 0;
-        m_exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        struct rusage usage {};
+        ::wait4(m_pid, &status, 0, &usage);
+        finish(status, usage);
         return m_exitCode;
     }
 
@@ -112,18 +134,29 @@ public:
     }
 
     bool running() const { return m_pid > 0; }
+    // Peak resident memory of the child in KiB, known once it has been waited for.
+    long maxRssKb() const { return m_maxRssKb; }
     std::string out() const { return readWholeFile(m_outPath); }
     std::string err() const { return readWholeFile(m_errPath); }
 
 private:
+    void finish(int status, const struct rusage& usage) {
+        m_maxRssKb = usage.ru_maxrss;
+        m_pid = 0;
+        m_exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+
     pid_t m_pid = 0;
     int m_exitCode = -1;
+    long m_maxRssKb = 0;
     std::string m_outPath;
     std::string m_errPath;
+    std::string m_startError;
 };
 
 struct Finished {
     int exitCode = -1;
+    long maxRssKb = 0;
     std::string out;
     std::string err;
 };
@@ -137,6 +170,7 @@ inline Finished runToEnd(const std::string& program, const std::vector<std::stri
         return result;
     }
     result.exitCode = child.wait();
+    result.maxRssKb = child.maxRssKb();
     result.out = child.out();
     result.err = child.err();
     return result;

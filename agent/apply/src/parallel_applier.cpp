@@ -11,7 +11,10 @@ using ferry::v1::Transaction;
 struct ParallelApplier::Group {
     std::uint64_t sequence = 0;
     std::vector<Transaction> transactions;
+    std::unique_ptr<ChangeSource> changes;  // set for a streamed transaction (then alone)
     WriteSet writeSet;
+    bool ddl = false;        // counted in m_ddlPending
+    bool recompute = false;  // queued behind a DDL: write set computed again at dispatch
     std::size_t rows = 0;
     std::size_t bytes = 0;
     std::chrono::steady_clock::time_point opened;
@@ -121,6 +124,7 @@ Result<ApplyProgress> ParallelApplier::start() {
         FERRY_ASSIGN_OR_RETURN(ApplyProgress loaded, worker->applier->loadProgress());
         if (!progress) {
             progress = std::move(loaded);
+            FERRY_TRY(reloadForeignKeys(*worker));
         }
         Worker* raw = worker.get();
         ApplyHooks hooks;
@@ -158,6 +162,42 @@ Status ParallelApplier::submit(Transaction transaction) {
     return enqueueLocked(std::move(transaction));
 }
 
+namespace {
+
+Status checkStreamed(std::uint64_t pipelineId, const Transaction& header,
+                     const std::unique_ptr<ChangeSource>& changes) {
+    if (!header.streamed() || changes == nullptr || header.changes_size() != 0) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "pipeline " + std::to_string(pipelineId) + ": " +
+                             describeTransaction(header) +
+                             " is submitted as streamed but is not (streamed flag, no changes "
+                             "inline, a change source)");
+    }
+    return okStatus();
+}
+
+}  // namespace
+
+Status ParallelApplier::submitStreamed(Transaction header, std::unique_ptr<ChangeSource> changes) {
+    FERRY_TRY(checkStreamed(m_options.applier.pipelineId, header, changes));
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] {
+        return m_error || m_stopping || !m_started || m_queued < m_options.queueCapacity;
+    });
+    return enqueueLocked(std::move(header), std::move(changes));
+}
+
+Result<bool> ParallelApplier::trySubmitStreamed(Transaction& header,
+                                                std::unique_ptr<ChangeSource>& changes) {
+    FERRY_TRY(checkStreamed(m_options.applier.pipelineId, header, changes));
+    std::unique_lock lock(m_mutex);
+    if (m_started && !m_error && !m_stopping && m_queued >= m_options.queueCapacity) {
+        return false;
+    }
+    FERRY_TRY(enqueueLocked(std::move(header), std::move(changes)));
+    return true;
+}
+
 Result<bool> ParallelApplier::trySubmit(Transaction& transaction) {
     std::unique_lock lock(m_mutex);
     if (m_started && !m_error && !m_stopping && m_queued >= m_options.queueCapacity) {
@@ -167,7 +207,8 @@ Result<bool> ParallelApplier::trySubmit(Transaction& transaction) {
     return true;
 }
 
-Status ParallelApplier::enqueueLocked(Transaction&& transaction) {
+Status ParallelApplier::enqueueLocked(Transaction&& transaction,
+                                      std::unique_ptr<ChangeSource> changes) {
     if (m_error) {
         return *m_error;
     }
@@ -193,6 +234,8 @@ Status ParallelApplier::enqueueLocked(Transaction&& transaction) {
         return okStatus();
     }
     WriteSet set = computeWriteSet(transaction, m_options.writeSets);
+    const bool ddl = transaction.has_ddl() && m_options.loadForeignKeys;
+    const bool behindDdl = m_ddlPending > 0;
     const std::size_t rows = rowsOf(transaction);
     const std::size_t bytes = bytesOf(transaction);
     const bool alone =
@@ -211,9 +254,15 @@ Status ParallelApplier::enqueueLocked(Transaction&& transaction) {
         m_open->opened = m_clock();
     }
     m_open->writeSet.merge(set);
+    m_open->recompute = m_open->recompute || behindDdl;
+    if (ddl) {
+        m_open->ddl = true;
+        ++m_ddlPending;
+    }
     m_open->rows += rows;
     m_open->bytes += bytes;
     m_open->transactions.push_back(std::move(transaction));
+    m_open->changes = std::move(changes);
     ++m_queued;
     if (alone) {
         closeOpenGroupLocked();
@@ -235,6 +284,31 @@ bool ParallelApplier::conflictsInFlightLocked(const WriteSet& set) const {
            anyIn(m_inFlightExclusive, set.tables);
 }
 
+void ParallelApplier::recomputeLocked(Group& group) {
+    group.writeSet = WriteSet{};
+    for (const Transaction& transaction : group.transactions) {
+        group.writeSet.merge(computeWriteSet(transaction, m_options.writeSets));
+    }
+    group.recompute = false;
+}
+
+Status ParallelApplier::reloadForeignKeys(Worker& worker) {
+    if (!m_options.loadForeignKeys) {
+        return okStatus();
+    }
+    std::optional<ForeignKeyGroups> loaded;
+    FERRY_TRY(worker.applier->runRead(
+        "reading the target's foreign keys", [&](SqlSession& session) -> Status {
+            FERRY_ASSIGN_OR_RETURN(loaded, m_options.loadForeignKeys(session));
+            return okStatus();
+        }));
+    auto groups = std::make_shared<const ForeignKeyGroups>(std::move(*loaded));
+    std::lock_guard lock(m_mutex);
+    m_foreignKeys = std::move(groups);
+    m_options.writeSets.foreignKeys = m_foreignKeys.get();
+    return okStatus();
+}
+
 bool ParallelApplier::dispatchableLocked(const Group& group) const {
     if (m_barrierInFlight) {
         return false;
@@ -250,6 +324,14 @@ void ParallelApplier::workerLoop(Worker& worker) {
     for (;;) {
         if (m_abort || m_error) {
             return;
+        }
+        if (!m_barrierInFlight) {
+            // Groups queued behind a DDL that has now committed see its foreign keys.
+            if (!m_ready.empty() && m_ready.front()->recompute) {
+                recomputeLocked(*m_ready.front());
+            } else if (m_ready.empty() && m_open && m_open->recompute) {
+                recomputeLocked(*m_open);
+            }
         }
         if (m_ready.empty() && m_open && dispatchableLocked(*m_open)) {
             closeOpenGroupLocked();
@@ -334,7 +416,16 @@ void ParallelApplier::runGroup(Worker& worker, Group& group) {
     worker.current = group.sequence;
     bool rerun = false;
     for (;;) {
-        auto outcome = worker.applier->apply(std::span<const Transaction>(group.transactions));
+        auto outcome =
+            group.changes != nullptr
+                ? worker.applier->applyStreamed(group.transactions.front(), *group.changes)
+                : worker.applier->apply(std::span<const Transaction>(group.transactions));
+        if (outcome.ok() && group.ddl) {
+            // Before the barrier lifts: what runs after the DDL sees its foreign keys.
+            if (auto reloaded = reloadForeignKeys(worker); !reloaded.ok()) {
+                outcome = std::move(reloaded).error();
+            }
+        }
         std::unique_lock lock(m_mutex);
         m_running.erase(group.sequence);
         if (outcome.ok()) {
@@ -349,6 +440,8 @@ void ParallelApplier::runGroup(Worker& worker, Group& group) {
                 info.commitTs = last.commit_ts();
                 info.transactions = outcome->transactions;
                 info.rows = outcome->rows;
+                info.ddl = last.has_ddl();
+                info.notes = std::move(outcome->notes);
                 m_stats.applied += outcome->transactions;
                 m_stats.skipped += group.transactions.size() - outcome->transactions;
                 m_stats.rows += outcome->rows;
@@ -385,6 +478,9 @@ void ParallelApplier::runGroup(Worker& worker, Group& group) {
 
 void ParallelApplier::finishLocked(Group& group, std::optional<CommittedGroup> committed) {
     --m_inFlight;
+    if (group.ddl) {
+        --m_ddlPending;
+    }
     if (group.writeSet.barrier) {
         m_barrierInFlight = false;
     }

@@ -287,6 +287,15 @@ std::string positionText(const ferry::v1::SourcePosition& position) {
     return position.file() + ":" + std::to_string(position.pos());
 }
 
+std::string describeTransaction(const ferry::v1::Transaction& transaction) {
+    std::string out = "source transaction " + positionText(transaction.begin()) + ".." +
+                      positionText(transaction.end());
+    if (!transaction.gtid().empty()) {
+        out += " (GTID " + transaction.gtid() + ")";
+    }
+    return out;
+}
+
 void NameMapping::renameTable(std::string sourceSchema, std::string sourceTable,
                               std::string targetSchema, std::string targetTable) {
     m_tables[{std::move(sourceSchema), std::move(sourceTable)}] = {std::move(targetSchema),

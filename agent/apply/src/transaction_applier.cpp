@@ -30,15 +30,6 @@ std::optional<std::uint64_t> parseUnsigned(const std::optional<std::string>& tex
     return value;
 }
 
-std::string describe(const Transaction& transaction) {
-    std::string out = "source transaction " + positionText(transaction.begin()) + ".." +
-                      positionText(transaction.end());
-    if (!transaction.gtid().empty()) {
-        out += " (GTID " + transaction.gtid() + ")";
-    }
-    return out;
-}
-
 const char* changeVerb(ferry::v1::ChangeType type) {
     switch (type) {
         case ferry::v1::CHANGE_TYPE_INSERT:
@@ -77,7 +68,27 @@ std::string firstKeyword(std::string_view sql) {
 }
 
 // Errors a replayed DDL gives when it already ran before a crash.
-bool isAlreadyDoneDdlError(unsigned number) {
+// True when `word` (upper case) appears in `text` as a whole word, in any case.
+bool containsWord(std::string_view text, std::string_view word) {
+    auto isWordChar = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
+    for (std::size_t at = 0; at + word.size() <= text.size(); ++at) {
+        bool same = true;
+        for (std::size_t i = 0; i < word.size() && same; ++i) {
+            same = std::toupper(static_cast<unsigned char>(text[at + i])) == word[i];
+        }
+        if (same && (at == 0 || !isWordChar(text[at - 1])) &&
+            (at + word.size() == text.size() || !isWordChar(text[at + word.size()]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The error a DDL gives when it already ran (a replay after a crash between the DDL and its
+// position row). `keyword` is the statement's first keyword, upper case.
+bool isAlreadyDoneDdlError(unsigned number, std::string_view keyword, std::string_view statement) {
     switch (number) {
         case 1007:  // ER_DB_CREATE_EXISTS
         case 1008:  // ER_DB_DROP_EXISTS
@@ -85,12 +96,28 @@ bool isAlreadyDoneDdlError(unsigned number) {
         case 1051:  // ER_BAD_TABLE_ERROR (DROP TABLE of a dropped table)
         case 1060:  // ER_DUP_FIELDNAME
         case 1061:  // ER_DUP_KEYNAME
+        case 1068:  // ER_MULTIPLE_PRI_KEY (ADD PRIMARY KEY)
         case 1091:  // ER_CANT_DROP_FIELD_OR_KEY
         case 1826:  // ER_FK_DUP_NAME
+        case 4092:  // ER_UNKNOWN_VIEW (DROP VIEW of a dropped view)
             return true;
+        case 1146:  // ER_NO_SUCH_TABLE: RENAME TABLE a TO b, ALTER TABLE a RENAME TO b, once done
+            return keyword == "RENAME" || (keyword == "ALTER" && containsWord(statement, "RENAME"));
+        case 1054:  // ER_BAD_FIELD_ERROR: RENAME COLUMN a TO b, CHANGE a b, once done
+            return keyword == "ALTER" &&
+                   (containsWord(statement, "RENAME") || containsWord(statement, "CHANGE"));
         default:
             return false;
     }
+}
+
+// An attempt that ended inside one of its parts, as that part's result.
+template <typename End>
+Result<std::optional<End>> endedBy(Result<End> end) {
+    if (!end.ok()) {
+        return std::move(end).error();
+    }
+    return std::optional<End>(*end);
 }
 
 }  // namespace
@@ -107,7 +134,7 @@ Result<bool> ApplyProgress::isApplied(const Transaction& transaction) const {
     auto order = model::compare(toModel(transaction.end()), toModel(*lowWater));
     if (!order.ok()) {
         return makeError(ErrorCode::InvalidArgument,
-                         describe(transaction) +
+                         describeTransaction(transaction) +
                              " cannot be ordered against the applied position " +
                              positionText(*lowWater) + ": " + order.error().message +
                              "; rewind the pipeline to a position of the current binlog series");
@@ -143,6 +170,18 @@ Status TransactionApplier::setupSession() {
     for (const std::string& sql : statements) {
         auto status = m_session.execute(sql);
         if (!status.ok()) {
+            return makeError(status.error().code, "setting up the apply session on " +
+                                                      m_session.where() + " (" + sql +
+                                                      ") failed: " + status.error().message);
+        }
+    }
+    if (m_options.idleTransactionTimeout.count() > 0) {
+        const auto seconds = (m_options.idleTransactionTimeout.count() + 999) / 1000;
+        const std::string sql = "SET SESSION idle_transaction_timeout = " + std::to_string(seconds);
+        auto status = m_session.execute(sql);
+        // 1193: unknown system variable (MySQL, MariaDB before 10.3): the fence still keeps a
+        // frozen leader out, only the next leader's claim may wait for its lock.
+        if (!status.ok() && m_session.lastErrorNumber() != 1193) {
             return makeError(status.error().code, "setting up the apply session on " +
                                                       m_session.where() + " (" + sql +
                                                       ") failed: " + status.error().message);
@@ -278,6 +317,28 @@ Result<TransactionApplier::AttemptEnd> TransactionApplier::onFailure(const Error
     return makeError(error.code, context + ": " + error.message);
 }
 
+Status TransactionApplier::runRead(const std::string& what,
+                                   const std::function<Status(SqlSession&)>& read) {
+    const std::string context = "pipeline " + std::to_string(m_options.pipelineId) + ": " + what;
+    Error last = makeError(ErrorCode::Unavailable, context + ": no attempt");
+    for (std::uint32_t attempt = 1; attempt <= m_options.retry.maxAttempts; ++attempt) {
+        Status status = m_sessionReady ? okStatus() : setupSession();
+        if (status.ok()) {
+            status = read(m_session);
+        }
+        if (status.ok()) {
+            return okStatus();
+        }
+        FERRY_ASSIGN_OR_RETURN(const AttemptEnd end, onFailure(status.error(), context, attempt));
+        (void)end;
+        last = std::move(status).error();
+        backoff(attempt);
+    }
+    return makeError(ErrorCode::Unavailable,
+                     context + " still fails after " + std::to_string(m_options.retry.maxAttempts) +
+                         " attempts on " + m_session.where() + ": " + last.message);
+}
+
 Status TransactionApplier::checkFence() {
     FERRY_ASSIGN_OR_RETURN(SqlRows rows, m_session.query(fenceQuery()));
     const auto token = parseUnsigned(rows.firstValue("token"));
@@ -300,7 +361,8 @@ Result<TransactionApplier::AttemptEnd> TransactionApplier::commit(const Transact
         return AttemptEnd::Committed;
     }
     const std::string context = "pipeline " + std::to_string(m_options.pipelineId) +
-                                ": COMMIT of " + describe(last) + " on " + m_session.where();
+                                ": COMMIT of " + describeTransaction(last) + " on " +
+                                m_session.where();
     if (m_session.lastErrorKind() != SqlErrorKind::ConnectionLost) {
         return onFailure(status.error(), context, attempt);
     }
@@ -349,25 +411,24 @@ void TransactionApplier::recordApplied(const Transaction& last) {
                                             last.commit_ts(), m_seq, m_options.fencingToken});
 }
 
-Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptRows(
-    std::span<const Transaction* const> group,
-    const std::vector<std::vector<RowStatement>>& statements, std::uint32_t attempt) {
-    const Transaction& last = *group.back();
+Result<std::optional<TransactionApplier::AttemptEnd>> TransactionApplier::openTarget(
+    const Transaction& last, std::uint32_t attempt) {
     const std::string context = "pipeline " + std::to_string(m_options.pipelineId) + ": applying " +
-                                describe(last) + " on " + m_session.where();
+                                describeTransaction(last) + " on " + m_session.where();
     if (!m_sessionReady) {
         auto status = setupSession();
         if (!status.ok()) {
-            return onFailure(status.error(), context, attempt);
+            return endedBy(onFailure(status.error(), context, attempt));
         }
     }
     auto status = m_session.execute("BEGIN");
     if (!status.ok()) {
-        return onFailure(status.error(), context, attempt);
+        return endedBy(onFailure(status.error(), context, attempt));
     }
     status = m_session.execute(positionStatement(last));
     if (!status.ok()) {
-        return onFailure(status.error(), context + ": writing the apply position", attempt);
+        return endedBy(
+            onFailure(status.error(), context + ": writing the apply position", attempt));
     }
     status = checkFence();
     if (!status.ok()) {
@@ -375,43 +436,51 @@ Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptRows(
             rollbackQuietly();
             return std::move(status).error();
         }
-        return onFailure(status.error(), context + ": reading the fence", attempt);
+        return endedBy(onFailure(status.error(), context + ": reading the fence", attempt));
     }
-    for (std::size_t t = 0; t < group.size(); ++t) {
-        const Transaction& transaction = *group[t];
-        for (const RowStatement& statement : statements[t]) {
-            const std::string where = "pipeline " + std::to_string(m_options.pipelineId) + ": " +
-                                      changeVerb(statement.type) + " " + statement.targetTable +
-                                      " key " + statement.key + " (" + describe(transaction) +
-                                      ", rows event at " + std::to_string(statement.eventPos) +
-                                      ") on " + m_session.where();
-            status = m_session.execute(statement.sql);
-            if (!status.ok()) {
-                if (m_session.lastErrorNumber() == 1062) {
-                    rollbackQuietly();
-                    return makeError(ErrorCode::Conflict,
-                                     where + ": the row already exists on the target (" +
-                                         status.error().message +
-                                         "); the sites have diverged: compare the table, fix the "
-                                         "target row, then resume or skip this transaction");
-                }
-                return onFailure(status.error(),
-                                 where +
-                                     " failed; fix the target (missing table or column, value "
-                                     "out of range) or skip this transaction",
-                                 attempt);
-            }
-            const std::uint64_t affected = m_session.affectedRows();
-            if (affected != statement.rowCount) {
+    return std::optional<AttemptEnd>();
+}
+
+Result<std::optional<TransactionApplier::AttemptEnd>> TransactionApplier::runStatements(
+    const Transaction& transaction, const std::vector<RowStatement>& statements,
+    std::uint32_t attempt) {
+    for (const RowStatement& statement : statements) {
+        const std::string where = "pipeline " + std::to_string(m_options.pipelineId) + ": " +
+                                  changeVerb(statement.type) + " " + statement.targetTable +
+                                  " key " + statement.key + " (" +
+                                  describeTransaction(transaction) + ", rows event at " +
+                                  std::to_string(statement.eventPos) + ") on " + m_session.where();
+        auto status = m_session.execute(statement.sql);
+        if (!status.ok()) {
+            if (m_session.lastErrorNumber() == 1062) {
                 rollbackQuietly();
                 return makeError(ErrorCode::Conflict,
-                                 where + ": matched " + std::to_string(affected) + " row(s), " +
-                                     std::to_string(statement.rowCount) +
-                                     " expected; the sites have diverged: compare the table, fix "
-                                     "the target row, then resume or skip this transaction");
+                                 where + ": the row already exists on the target (" +
+                                     status.error().message +
+                                     "); the sites have diverged: compare the table, fix the "
+                                     "target row, then resume or skip this transaction");
             }
+            return endedBy(onFailure(status.error(),
+                                     where +
+                                         " failed; fix the target (missing table or column, value "
+                                         "out of range) or skip this transaction",
+                                     attempt));
+        }
+        const std::uint64_t affected = m_session.affectedRows();
+        if (affected != statement.rowCount) {
+            rollbackQuietly();
+            return makeError(ErrorCode::Conflict,
+                             where + ": matched " + std::to_string(affected) + " row(s), " +
+                                 std::to_string(statement.rowCount) +
+                                 " expected; the sites have diverged: compare the table, fix "
+                                 "the target row, then resume or skip this transaction");
         }
     }
+    return std::optional<AttemptEnd>();
+}
+
+Result<TransactionApplier::AttemptEnd> TransactionApplier::finishTarget(const Transaction& last,
+                                                                        std::uint32_t attempt) {
     if (m_hooks.beforeCommit) {
         auto proceed = m_hooks.beforeCommit();
         if (!proceed.ok()) {
@@ -425,6 +494,80 @@ Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptRows(
         }
     }
     return commit(last, attempt);
+}
+
+Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptRows(
+    std::span<const Transaction* const> group,
+    const std::vector<std::vector<RowStatement>>& statements, std::uint32_t attempt) {
+    const Transaction& last = *group.back();
+    FERRY_ASSIGN_OR_RETURN(std::optional<AttemptEnd> ended, openTarget(last, attempt));
+    if (ended) {
+        return *ended;
+    }
+    for (std::size_t t = 0; t < group.size(); ++t) {
+        FERRY_ASSIGN_OR_RETURN(ended, runStatements(*group[t], statements[t], attempt));
+        if (ended) {
+            return *ended;
+        }
+    }
+    return finishTarget(last, attempt);
+}
+
+Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptStreamed(
+    const Transaction& header, ChangeSource& changes, std::uint32_t attempt, std::size_t& rows) {
+    rows = 0;
+    FERRY_ASSIGN_OR_RETURN(std::optional<AttemptEnd> ended, openTarget(header, attempt));
+    if (ended) {
+        return *ended;
+    }
+    if (attempt > 1) {
+        auto rewound = changes.rewind();
+        if (!rewound.ok()) {
+            rollbackQuietly();
+            return std::move(rewound).error();
+        }
+    }
+    // One chunk of the transaction at a time: the header's tables, up to kStreamChunkRows
+    // changes, built into statements and run inside the one open target transaction.
+    Transaction chunk = header;
+    chunk.clear_changes();
+    chunk.set_streamed(false);
+    for (bool more = true; more;) {
+        chunk.clear_changes();
+        while (chunk.changes_size() < static_cast<int>(kStreamChunkRows)) {
+            auto read = changes.next(*chunk.add_changes());
+            if (!read.ok()) {
+                rollbackQuietly();
+                return makeError(read.error().code,
+                                 "pipeline " + std::to_string(m_options.pipelineId) +
+                                     ": reading the changes of " + describeTransaction(header) +
+                                     ": " + read.error().message);
+            }
+            if (!*read) {
+                chunk.mutable_changes()->RemoveLast();
+                more = false;
+                break;
+            }
+        }
+        if (chunk.changes_size() == 0) {
+            break;
+        }
+        auto built = m_builder.build(chunk);
+        if (!built.ok()) {
+            rollbackQuietly();
+            return makeError(
+                built.error().code,
+                "pipeline " + std::to_string(m_options.pipelineId) + ": " + built.error().message);
+        }
+        for (const RowStatement& statement : *built) {
+            rows += statement.rowCount;
+        }
+        FERRY_ASSIGN_OR_RETURN(ended, runStatements(header, *built, attempt));
+        if (ended) {
+            return *ended;
+        }
+    }
+    return finishTarget(header, attempt);
 }
 
 Result<ApplyOutcome> TransactionApplier::apply(const Transaction& transaction) {
@@ -451,13 +594,13 @@ Result<ApplyOutcome> TransactionApplier::apply(std::span<const Transaction> grou
         if (transaction->has_ddl() && pending.size() > 1) {
             return makeError(ErrorCode::InvalidArgument,
                              "pipeline " + std::to_string(m_options.pipelineId) + ": " +
-                                 describe(*transaction) +
+                                 describeTransaction(*transaction) +
                                  " is a DDL and cannot be grouped with other transactions");
         }
         if (transaction->streamed()) {
             return makeError(ErrorCode::Unsupported,
                              "pipeline " + std::to_string(m_options.pipelineId) + ": " +
-                                 describe(*transaction) +
+                                 describeTransaction(*transaction) +
                                  " is streamed; streamed transactions are applied from the spool");
         }
     }
@@ -495,7 +638,48 @@ Result<ApplyOutcome> TransactionApplier::apply(std::span<const Transaction> grou
     }
     return makeError(ErrorCode::Unavailable,
                      "pipeline " + std::to_string(m_options.pipelineId) + ": " +
-                         describe(*pending.back()) + " still fails after " +
+                         describeTransaction(*pending.back()) + " still fails after " +
+                         std::to_string(m_options.retry.maxAttempts) +
+                         " attempts (deadlocks, lock wait timeouts or lost connections on " +
+                         m_session.where() + "); it will be retried when the pipeline resumes");
+}
+
+Result<ApplyOutcome> TransactionApplier::applyStreamed(const Transaction& header,
+                                                       ChangeSource& changes) {
+    if (!m_loaded) {
+        FERRY_TRY(loadProgress());
+    }
+    ApplyOutcome outcome;
+    FERRY_ASSIGN_OR_RETURN(const bool applied, m_progress.isApplied(header));
+    if (applied) {
+        outcome.result = ApplyResult::AlreadyApplied;
+        return outcome;
+    }
+    if (header.has_ddl()) {
+        return makeError(ErrorCode::InvalidArgument,
+                         "pipeline " + std::to_string(m_options.pipelineId) + ": " +
+                             describeTransaction(header) + " is a DDL; a DDL is never streamed");
+    }
+    for (std::uint32_t attempt = 1; attempt <= m_options.retry.maxAttempts; ++attempt) {
+        outcome.attempts = attempt;
+        if (m_hooks.beforeAttempt) {
+            FERRY_TRY(m_hooks.beforeAttempt(attempt));
+        }
+        m_skipBackoff = false;
+        FERRY_ASSIGN_OR_RETURN(const AttemptEnd end,
+                               attemptStreamed(header, changes, attempt, outcome.rows));
+        if (end == AttemptEnd::Committed) {
+            recordApplied(header);
+            outcome.transactions = 1;
+            return outcome;
+        }
+        if (!m_skipBackoff) {
+            backoff(attempt);
+        }
+    }
+    return makeError(ErrorCode::Unavailable,
+                     "pipeline " + std::to_string(m_options.pipelineId) + ": " +
+                         describeTransaction(header) + " still fails after " +
                          std::to_string(m_options.retry.maxAttempts) +
                          " attempts (deadlocks, lock wait timeouts or lost connections on " +
                          m_session.where() + "); it will be retried when the pipeline resumes");
@@ -504,8 +688,8 @@ Result<ApplyOutcome> TransactionApplier::apply(std::span<const Transaction> grou
 Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptPosition(
     const Transaction& transaction, std::uint32_t attempt) {
     const std::string context = "pipeline " + std::to_string(m_options.pipelineId) +
-                                ": recording the position of DDL " + describe(transaction) +
-                                " on " + m_session.where();
+                                ": recording the position of DDL " +
+                                describeTransaction(transaction) + " on " + m_session.where();
     for (const std::string& sql : {std::string("BEGIN"), positionStatement(transaction)}) {
         auto status = m_session.execute(sql);
         if (!status.ok()) {
@@ -524,8 +708,8 @@ Result<TransactionApplier::AttemptEnd> TransactionApplier::attemptPosition(
 }
 
 Result<ApplyOutcome> TransactionApplier::applyDdl(const Transaction& transaction) {
-    const std::string context =
-        "pipeline " + std::to_string(m_options.pipelineId) + ": DDL " + describe(transaction);
+    const std::string context = "pipeline " + std::to_string(m_options.pipelineId) + ": DDL " +
+                                describeTransaction(transaction);
     const std::string keyword = firstKeyword(transaction.ddl().statement());
     if (keyword == "INSERT" || keyword == "UPDATE" || keyword == "DELETE" || keyword == "REPLACE" ||
         keyword == "LOAD") {
@@ -548,8 +732,14 @@ Result<ApplyOutcome> TransactionApplier::applyDdl(const Transaction& transaction
         }
         if (!ddlDone) {
             // A plain read: DDL commits implicitly, so the fence cannot be held across it.
-            FERRY_ASSIGN_OR_RETURN(SqlRows rows, m_session.query(fenceQuery()));
-            const auto token = parseUnsigned(rows.firstValue("token"));
+            auto rows = m_session.query(fenceQuery());
+            if (!rows.ok()) {
+                FERRY_ASSIGN_OR_RETURN(auto end, onFailure(rows.error(), context, attempt));
+                (void)end;
+                backoff(attempt);
+                continue;
+            }
+            const auto token = parseUnsigned(rows->firstValue("token"));
             if (token && *token > m_options.fencingToken) {
                 return makeError(ErrorCode::Conflict,
                                  context + ": fencing token " + std::to_string(*token) +
@@ -572,7 +762,8 @@ Result<ApplyOutcome> TransactionApplier::applyDdl(const Transaction& transaction
                                   " */ " + transaction.ddl().statement());
             if (!status.ok()) {
                 const unsigned number = m_session.lastErrorNumber();
-                if (m_maybeReplay && isAlreadyDoneDdlError(number)) {
+                if (m_maybeReplay &&
+                    isAlreadyDoneDdlError(number, keyword, transaction.ddl().statement())) {
                     outcome.notes.push_back(context + " was already applied before a restart (" +
                                             status.error().message +
                                             "); only its position is "

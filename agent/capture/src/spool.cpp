@@ -140,6 +140,20 @@ SpoolReader::~SpoolReader() {
     removeQuietly(m_path);
 }
 
+Status SpoolReader::rewind() {
+    m_stream.reset();
+    if (::lseek(m_fd, 0, SEEK_SET) != 0) {
+        m_failed = true;
+        return makeError(ErrorCode::Corrupt, "spool file " + m_path.string() +
+                                                 ": cannot seek back to its start (" +
+                                                 std::strerror(errno) + ")");
+    }
+    m_stream = std::make_unique<google::protobuf::io::FileInputStream>(m_fd, kBufferSize);
+    m_read = 0;
+    m_failed = false;
+    return okStatus();
+}
+
 Result<bool> SpoolReader::next(v1::RowChange& change) {
     auto fail = [&](const std::string& what) -> Error {
         m_failed = true;

@@ -101,12 +101,33 @@ void ApplySink::setCommitCallback(CommitCallback callback) {
     m_callback = std::move(callback);
 }
 
+Result<bool> ApplySink::alreadyAccepted(const v1::Transaction& transaction) const {
+    if (!m_lastAccepted) {
+        return false;
+    }
+    FERRY_ASSIGN_OR_RETURN(const int o, order(transaction.end(), *m_lastAccepted));
+    return o <= 0;
+}
+
+Result<bool> ApplySink::offerStreamed(v1::Transaction& header,
+                                      std::unique_ptr<apply::ChangeSource>& changes) {
+    FERRY_ASSIGN_OR_RETURN(const bool seen, alreadyAccepted(header));
+    if (seen) {
+        changes.reset();
+        return true;  // sent again after a resume: already accepted or committed
+    }
+    const v1::SourcePosition end = header.end();
+    FERRY_ASSIGN_OR_RETURN(const bool accepted, m_applier->trySubmitStreamed(header, changes));
+    if (accepted) {
+        m_lastAccepted = end;
+    }
+    return accepted;
+}
+
 Result<bool> ApplySink::offer(v1::Transaction& transaction) {
-    if (m_lastAccepted) {
-        FERRY_ASSIGN_OR_RETURN(const int o, order(transaction.end(), *m_lastAccepted));
-        if (o <= 0) {
-            return true;  // sent again after a resume: already accepted or committed
-        }
+    FERRY_ASSIGN_OR_RETURN(const bool seen, alreadyAccepted(transaction));
+    if (seen) {
+        return true;  // sent again after a resume: already accepted or committed
     }
     const auto heartbeat = findHeartbeat(transaction, m_options.ferrySchema);
     if (heartbeat) {

@@ -11,8 +11,12 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "ferry/apply/foreign_keys.h"
 #include "ferry/apply/mysql_sql_session.h"
 #include "ferry/apply/schema_installer.h"
 #include "ferry/apply/transaction_applier.h"
@@ -95,6 +99,9 @@ private:
         return mysql::resolvePassword(url, from.file, from.env);
     }
     Result<model::BinlogPosition> sourceEnd(mysql::MysqlConnection& connection);
+    Result<apply::ForeignKeyGroups> loadForeignKeys(apply::SqlSession& target,
+                                                    const apply::SchemaPredicate& replicated,
+                                                    const std::string& pipeline);
 
     const ReplicateOptions& m_options;
     std::FILE* m_err;
@@ -111,6 +118,29 @@ Result<model::BinlogPosition> Command::sourceEnd(mysql::MysqlConnection& connect
                              "with binlog_format=ROW and restart it");
     }
     return model::BinlogPosition::parse(*file + ":" + *position);
+}
+
+// The target's foreign keys among the schemas `replicated` accepts (as
+// apply::loadReplicatedForeignKeyGroups, with a count for the log): the parallel applier
+// serialises transactions on tables they link, since foreign_key_checks stays on at the target.
+Result<apply::ForeignKeyGroups> Command::loadForeignKeys(apply::SqlSession& target,
+                                                         const apply::SchemaPredicate& replicated,
+                                                         const std::string& pipeline) {
+    FERRY_ASSIGN_OR_RETURN(std::vector<std::string> schemas, apply::listUserSchemas(target));
+    std::erase_if(schemas, [&](const std::string& schema) { return !replicated(schema); });
+    FERRY_ASSIGN_OR_RETURN(const std::vector<apply::ForeignKey> keys,
+                           apply::readForeignKeys(target, schemas));
+    apply::ForeignKeyGroups groups = apply::buildForeignKeyGroups(keys);
+    std::set<std::uint64_t> ids;
+    for (const apply::ForeignKey& key : keys) {
+        if (const auto id = groups.groupOf(key.schema, key.table)) {
+            ids.insert(*id);
+        }
+    }
+    say(pipeline + ": " + std::to_string(keys.size()) + " foreign key(s) on the target in " +
+        std::to_string(schemas.size()) + " replicated schema(s); " + std::to_string(ids.size()) +
+        " group(s) of linked tables apply one transaction at a time");
+    return groups;
 }
 
 int Command::run() {
@@ -170,7 +200,16 @@ int Command::run() {
         progress = serial->loadProgress();
         target = std::make_unique<SerialApplyTarget>(*serial);
     } else {
+        // The target schemas the filter replicates (all but the system ones and the ferry schema
+        // when it is open). It copies the filter, so it stays valid wherever it is kept.
+        const apply::SchemaPredicate replicated = [tables = *filter](std::string_view schema) {
+            return schema != tables.ferrySchema() && tables.includesDatabase(schema);
+        };
         apply::ParallelOptions parallelOptions;
+        // Read at start and again after every DDL (the applier owns the groups).
+        parallelOptions.loadForeignKeys = [this, replicated, pipeline](apply::SqlSession& on) {
+            return loadForeignKeys(on, replicated, pipeline);
+        };
         parallelOptions.applier = applierOptions;
         parallelOptions.workers = m_options.workers;
         parallelOptions.maxGroupTransactions = m_options.groupTransactions;

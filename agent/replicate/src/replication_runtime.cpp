@@ -11,6 +11,7 @@
 #include "ferry/apply/statement_builder.h"
 #include "ferry/binlog/event_decoder.h"
 #include "ferry/binlog/event_types.h"
+#include "ferry/capture/spool.h"
 #include "transaction_queue.h"
 
 namespace ferry::replicate {
@@ -43,6 +44,45 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
+Status checkTableIndex(std::uint32_t table, std::size_t tables, const std::string& transaction) {
+    if (table >= tables) {
+        return makeError(ErrorCode::Corrupt,
+                         "transaction " + transaction + ": a row change names table index " +
+                             std::to_string(table) + " of " + std::to_string(tables));
+    }
+    return okStatus();
+}
+
+// The changes of a spooled transaction as the applier reads them: from the capture spool, one
+// at a time, without those of tables the filter excludes (`keep`, per table index).
+class FilteredSpoolChanges final : public apply::ChangeSource {
+public:
+    FilteredSpoolChanges(std::unique_ptr<capture::SpoolReader> reader, std::vector<bool> keep,
+                         std::string transaction)
+        : m_reader(std::move(reader)),
+          m_keep(std::move(keep)),
+          m_transaction(std::move(transaction)) {}
+
+    Result<bool> next(v1::RowChange& change) override {
+        for (;;) {
+            FERRY_ASSIGN_OR_RETURN(const bool more, m_reader->next(change));
+            if (!more) {
+                return false;
+            }
+            FERRY_TRY(checkTableIndex(change.table(), m_keep.size(), m_transaction));
+            if (m_keep[change.table()]) {
+                return true;
+            }
+        }
+    }
+    Status rewind() override { return m_reader->rewind(); }
+
+private:
+    std::unique_ptr<capture::SpoolReader> m_reader;
+    std::vector<bool> m_keep;
+    std::string m_transaction;
+};
+
 // The reader side: the assembler's sink. Filters each transaction and queues it.
 class FilteringSink final : public capture::TransactionSink {
 public:
@@ -64,16 +104,16 @@ public:
             return okStatus();
         }
         if (captured.spooled) {
-            v1::RowChange change;
-            for (;;) {
-                FERRY_ASSIGN_OR_RETURN(const bool more, captured.spooled->next(change));
-                if (!more) {
-                    break;
-                }
-                transaction.add_changes()->Swap(&change);
+            // A large transaction stays in the capture spool: the applier reads it from there a
+            // chunk at a time, without the rows of filtered tables.
+            std::vector<bool> keep = keptTables(transaction);
+            if (std::none_of(keep.begin(), keep.end(), [](bool kept) { return kept; })) {
+                ++skipped;
+                return okStatus();
             }
-            captured.spooled.reset();
-            transaction.set_streamed(false);
+            auto changes = std::make_unique<FilteredSpoolChanges>(
+                std::move(captured.spooled), std::move(keep), describe(transaction));
+            return push(std::move(transaction), std::move(changes));
         }
         if (transaction.has_ddl()) {
             const DdlVerdict verdict =
@@ -83,11 +123,14 @@ public:
                     break;
                 case DdlDecision::Skip:
                     ++skipped;
-                    if (!verdict.filtered.empty() &&
-                        std::any_of(verdict.filtered.begin(), verdict.filtered.end(),
-                                    [&](const std::string& name) {
-                                        return name.rfind(m_filter.ferrySchema(), 0) != 0;
-                                    })) {
+                    if (!verdict.reason.empty()) {
+                        // Never replicated (triggers): `filtered` names it and says why.
+                        m_log("skipped DDL " + describe(transaction) + " on " +
+                              joined(verdict.filtered));
+                    } else if (std::any_of(verdict.filtered.begin(), verdict.filtered.end(),
+                                           [&](const std::string& name) {
+                                               return !isFerrySchemaObject(name);
+                                           })) {
                         m_log("skipped DDL " + describe(transaction) + " on " +
                               joined(verdict.filtered) + " (not replicated)");
                     }
@@ -117,40 +160,46 @@ public:
     }
 
     std::atomic<std::uint64_t> skipped{0};
+
     bool cancelled = false;
 
 private:
-    Status push(v1::Transaction&& transaction) {
-        if (!m_queue.push(std::move(transaction))) {
+    // "ferry" or "ferry.<table>" of the ferry schema (its own bookkeeping: not logged).
+    bool isFerrySchemaObject(const std::string& name) const {
+        const std::string& ferry = m_filter.ferrySchema();
+        return name == ferry || name.rfind(ferry + ".", 0) == 0;
+    }
+
+    Status push(v1::Transaction&& transaction,
+                std::unique_ptr<apply::ChangeSource> changes = nullptr) {
+        if (!m_queue.push(std::move(transaction), std::move(changes))) {
             cancelled = true;
             return makeError(ErrorCode::Unavailable, "replication is stopping");
         }
         return okStatus();
     }
 
-    Status dropFilteredRows(v1::Transaction& transaction) {
-        m_keep.assign(static_cast<std::size_t>(transaction.tables_size()), false);
-        bool all = true;
+    // Per table of `transaction`, whether the filter replicates it.
+    std::vector<bool> keptTables(const v1::Transaction& transaction) const {
+        std::vector<bool> keep(static_cast<std::size_t>(transaction.tables_size()), false);
         for (int t = 0; t < transaction.tables_size(); ++t) {
             const v1::TableDefinition& table = transaction.tables(t);
-            m_keep[static_cast<std::size_t>(t)] = m_filter.includes(table.schema(), table.name());
-            all = all && m_keep[static_cast<std::size_t>(t)];
+            keep[static_cast<std::size_t>(t)] = m_filter.includes(table.schema(), table.name());
         }
-        if (all) {
+        return keep;
+    }
+
+    Status dropFilteredRows(v1::Transaction& transaction) {
+        const std::vector<bool> keep = keptTables(transaction);
+        if (std::all_of(keep.begin(), keep.end(), [](bool kept) { return kept; })) {
             return okStatus();
         }
         auto* changes = transaction.mutable_changes();
         int kept = 0;
         for (int i = 0; i < changes->size(); ++i) {
             const std::uint32_t table = changes->Get(i).table();
-            if (table >= m_keep.size()) {
-                return makeError(ErrorCode::Corrupt, "transaction " + describe(transaction) +
-                                                         ": a row change names "
-                                                         "table index " +
-                                                         std::to_string(table) + " of " +
-                                                         std::to_string(m_keep.size()));
-            }
-            if (m_keep[table]) {
+            FERRY_TRY(checkTableIndex(table, keep.size(), describe(transaction)));
+            if (keep[table]) {
                 if (kept != i) {
                     changes->SwapElements(kept, i);
                 }
@@ -167,7 +216,6 @@ private:
     bool m_applySkipReplication;
     ReplicationRuntime::ConfirmFunction m_confirm;
     ReplicationRuntime::LogFunction m_log;
-    std::vector<bool> m_keep;
 };
 
 // Where the source's stream stands after `bytes` (a real event's end, or a heartbeat's
@@ -307,6 +355,7 @@ Result<RunSummary> ReplicationRuntime::run(const std::atomic<bool>& stop) {
     };
 
     std::vector<v1::Transaction> group;
+    std::unique_ptr<apply::ChangeSource> streamed;
     std::optional<Error> applyError;
     const auto wait = std::clamp(m_options.progressInterval / 4, std::chrono::milliseconds(20),
                                  std::chrono::milliseconds(500));
@@ -314,8 +363,8 @@ Result<RunSummary> ReplicationRuntime::run(const std::atomic<bool>& stop) {
         if (stop.load()) {
             break;
         }
-        const bool open =
-            queue.popGroup(group, m_options.maxGroupTransactions, m_options.maxGroupRows, wait);
+        const bool open = queue.popGroup(group, streamed, m_options.maxGroupTransactions,
+                                         m_options.maxGroupRows, wait);
         Status status = m_target.check();
         if (status.ok() && !group.empty()) {
             {
@@ -324,7 +373,9 @@ Result<RunSummary> ReplicationRuntime::run(const std::atomic<bool>& stop) {
                     pending.emplace_back(transaction.end(), transaction.commit_ts());
                 }
             }
-            status = m_target.submit(group);
+            status = streamed != nullptr
+                         ? m_target.submitStreamed(group.front(), std::move(streamed))
+                         : m_target.submit(group);
         }
         if (!status.ok()) {
             applyError = std::move(status).error();
@@ -390,6 +441,23 @@ Status SerialApplyTarget::submit(std::vector<v1::Transaction>& group) {
     return okStatus();
 }
 
+Status SerialApplyTarget::submitStreamed(v1::Transaction& header,
+                                         std::unique_ptr<apply::ChangeSource> changes) {
+    FERRY_ASSIGN_OR_RETURN(apply::ApplyOutcome outcome, m_applier.applyStreamed(header, *changes));
+    if (!m_callback) {
+        return okStatus();
+    }
+    CommittedWork work;
+    work.end = header.end();
+    work.gtid = header.gtid();
+    work.notes = std::move(outcome.notes);
+    work.alreadyApplied = outcome.result == apply::ApplyResult::AlreadyApplied;
+    work.transactions = 1;
+    work.rows = outcome.rows;
+    m_callback(work);
+    return okStatus();
+}
+
 void ParallelApplyTarget::setCommitCallback(CommitCallback callback) {
     m_applier.setCommitCallback(
         [callback = std::move(callback)](const apply::CommittedGroup& committed) {
@@ -399,6 +467,8 @@ void ParallelApplyTarget::setCommitCallback(CommitCallback callback) {
             work.alreadyApplied = committed.alreadyApplied;
             work.end = committed.end;
             work.gtid = committed.gtid;
+            work.ddl = committed.ddl;
+            work.notes = committed.notes;
             callback(work);
         });
 }
@@ -408,6 +478,11 @@ Status ParallelApplyTarget::submit(std::vector<v1::Transaction>& group) {
         FERRY_TRY(m_applier.submit(std::move(transaction)));
     }
     return okStatus();
+}
+
+Status ParallelApplyTarget::submitStreamed(v1::Transaction& header,
+                                           std::unique_ptr<apply::ChangeSource> changes) {
+    return m_applier.submitStreamed(std::move(header), std::move(changes));
 }
 
 Status ParallelApplyTarget::check() {

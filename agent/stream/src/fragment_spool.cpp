@@ -372,6 +372,16 @@ Result<bool> FragmentSpoolReader::loadFragment() {
     return true;
 }
 
+Status FragmentSpoolReader::rewind() {
+    m_offset = 0;
+    m_nextIndex = 0;
+    m_read = 0;
+    m_inFragment = 0;
+    m_lastSeen = false;
+    m_fragment.Clear();
+    return okStatus();
+}
+
 Result<bool> FragmentSpoolReader::next(v1::RowChange& change) {
     while (m_fragment.changes_size() <= m_inFragment) {
         if (m_lastSeen) {

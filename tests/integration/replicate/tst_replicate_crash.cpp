@@ -41,29 +41,13 @@ constexpr const char* kFerry = "ferry_it_replcrash_ferry";
 constexpr const char* kPipeline = "7302";
 constexpr const char* kServerId = "4000007302";
 
-#define ASSERT_OK(expr)                                              \
-    do {                                                             \
-        const auto& okResult_ = (expr);                              \
-        ASSERT_TRUE(okResult_.ok()) << okResult_.error().toString(); \
-    } while (false)
-
-unsigned envNumber(const char* name, unsigned fallback) {
-    const char* text = std::getenv(name);
-    return text != nullptr && *text != 0 ? static_cast<unsigned>(std::stoul(text)) : fallback;
-}
-
 class ReplicateCrash : public ::testing::Test {
 protected:
     void SetUp() override {
-        auto env = HarnessEnv::loadDefault();
-        ASSERT_OK(env);
-        m_env = *env;
-        ASSERT_GE(m_env.mariadbCount(), 2u);
-        for (std::size_t i = 0; i < 2; ++i) {
-            auto connection = MariadbConnection::connect(m_env, i);
-            ASSERT_OK(connection);
-            m_servers.push_back(std::move(*connection));
-        }
+        auto harness = testing::connectHarness(2);
+        ASSERT_OK(harness);
+        m_env = harness->env;
+        m_servers = std::move(harness->servers);
     }
 
     MariadbConnection& source() { return m_servers[0]; }
@@ -119,18 +103,6 @@ protected:
                                          "--mysql-ssl=off"};
         args.push_back(command);
         return args;
-    }
-
-    // mariadb-binlog of server `index` from `start` to its last binlog, rows decoded.
-    std::string binlogText(std::size_t index, const std::pair<std::string, std::string>& start) {
-        const auto server = m_env.mariadb(index);
-        auto result = testing::runToEnd(
-            "mariadb-binlog", {"--read-from-remote-server", "--host=" + server->host,
-                               "--port=" + std::to_string(server->port), "--user=" + m_env.user(),
-                               "--password=" + m_env.password(), "--start-position=" + start.second,
-                               "--to-last-log", "--base64-output=DECODE-ROWS", "-v", start.first});
-        EXPECT_EQ(result.exitCode, 0) << result.err;
-        return result.out;
     }
 
     HarnessEnv m_env;
@@ -217,8 +189,8 @@ std::vector<std::string> appliedGtids(const std::string& text, const std::string
 }
 
 TEST_F(ReplicateCrash, KilledReplicateAppliesEverySourceTransactionOnce) {
-    const unsigned kills = envNumber("FERRY_REPLICATE_KILLS", 3);
-    const unsigned seed = envNumber(
+    const unsigned kills = testing::envNumber("FERRY_REPLICATE_KILLS", 3);
+    const unsigned seed = testing::envNumber(
         "FERRY_REPLICATE_SEED",
         static_cast<unsigned>(std::chrono::system_clock::now().time_since_epoch().count()));
     std::cout << "FERRY_REPLICATE_SEED=" << seed << " kills=" << kills << std::endl;
@@ -292,36 +264,11 @@ TEST_F(ReplicateCrash, KilledReplicateAppliesEverySourceTransactionOnce) {
         EXPECT_TRUE(*want == *got) << name << " differs row by row";
     }
 
-    const auto expected = sourceGtids(binlogText(0, m_start), kDb);
-    const auto applied = appliedGtids(binlogText(1, *targetStart), kFerry, kPipeline);
+    const auto expected = sourceGtids(testing::binlogText(m_env, 0, m_start, true), kDb);
+    const auto applied =
+        appliedGtids(testing::binlogText(m_env, 1, *targetStart, true), kFerry, kPipeline);
     EXPECT_GT(expected.size(), 100u);
-    std::map<std::string, int> counts;
-    for (const std::string& gtid : applied) {
-        ++counts[gtid];
-    }
-    int duplicates = 0;
-    for (const auto& [gtid, count] : counts) {
-        if (count != 1) {
-            ++duplicates;
-            ADD_FAILURE() << "source transaction " << gtid << " applied " << count << " times";
-        }
-    }
-    EXPECT_EQ(duplicates, 0);
-    const std::set<std::string> expectedSet(expected.begin(), expected.end());
-    std::set<std::string> appliedSet;
-    for (const auto& [gtid, count] : counts) {
-        appliedSet.insert(gtid);
-    }
-    std::vector<std::string> missing;
-    std::set_difference(expectedSet.begin(), expectedSet.end(), appliedSet.begin(),
-                        appliedSet.end(), std::back_inserter(missing));
-    std::vector<std::string> extra;
-    std::set_difference(appliedSet.begin(), appliedSet.end(), expectedSet.begin(),
-                        expectedSet.end(), std::back_inserter(extra));
-    EXPECT_TRUE(missing.empty()) << missing.size() << " source transactions never applied, first "
-                                 << (missing.empty() ? "" : missing.front());
-    EXPECT_TRUE(extra.empty()) << extra.size() << " applied GTIDs not in the source, first "
-                               << (extra.empty() ? "" : extra.front());
+    testing::expectEachAppliedOnce(expected, applied);
     std::cout << "source transactions " << expected.size() << ", target position writes "
               << applied.size() << std::endl;
 }

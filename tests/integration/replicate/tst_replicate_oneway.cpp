@@ -25,12 +25,6 @@ constexpr const char* kNew = "ferry_it_repl_new";      // created on the source 
 constexpr const char* kPipeline = "7301";
 constexpr const char* kServerId = "4000007301";
 
-#define ASSERT_OK(expr)                                              \
-    do {                                                             \
-        const auto& okResult_ = (expr);                              \
-        ASSERT_TRUE(okResult_.ok()) << okResult_.error().toString(); \
-    } while (false)
-
 class ReplicateOneWay : public ::testing::Test {
 protected:
     void SetUp() override {

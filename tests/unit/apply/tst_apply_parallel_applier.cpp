@@ -520,6 +520,112 @@ TEST(ParallelApplier, BarrierRunsAlone) {
               h.db.commitOrder.end());
 }
 
+// The changes of a streamed transaction from memory, counting rewinds.
+class MemoryChangeSource final : public ChangeSource {
+public:
+    explicit MemoryChangeSource(Transaction changes) : m_changes(std::move(changes)) {}
+    Result<bool> next(ferry::v1::RowChange& change) override {
+        if (m_next == m_changes.changes_size()) {
+            return false;
+        }
+        change = m_changes.changes(m_next++);
+        return true;
+    }
+    Status rewind() override {
+        m_next = 0;
+        return okStatus();
+    }
+
+private:
+    Transaction m_changes;
+    int m_next = 0;
+};
+
+TEST(ParallelApplier, StreamedTransactionIsABarrierAppliedFromItsSource) {
+    Harness h;
+    h.start();
+    std::uint64_t end = 100;
+    for (std::int64_t id = 0; id < 10; ++id) {
+        ASSERT_TRUE(h.applier->submit(insertTx(end += 10, id, id)).ok());
+    }
+    const std::uint64_t streamedEnd = end += 10;
+    Transaction header = base(streamedEnd);
+    header.set_streamed(true);
+    Transaction changes = base(streamedEnd);
+    const std::int64_t large = static_cast<std::int64_t>(TransactionApplier::kStreamChunkRows) * 3;
+    for (std::int64_t id = 1000; id < 1000 + large; ++id) {
+        addInsert(changes, id, -id);
+    }
+    header.set_row_count(static_cast<std::uint64_t>(large));
+    // Inline changes are refused: a streamed transaction's rows come from its source.
+    EXPECT_FALSE(
+        h.applier->submitStreamed(changes, std::make_unique<MemoryChangeSource>(changes)).ok());
+    ASSERT_TRUE(
+        h.applier->submitStreamed(header, std::make_unique<MemoryChangeSource>(changes)).ok());
+    for (std::int64_t id = 10; id < 20; ++id) {
+        ASSERT_TRUE(h.applier->submit(insertTx(end += 10, id, id)).ok());
+    }
+    ASSERT_TRUE(h.applier->stop().ok());
+    EXPECT_TRUE(h.db.violations.empty()) << h.db.violations.front();
+    EXPECT_EQ(h.applier->stats().barriers, 1u);
+    EXPECT_EQ(h.db.rows.size(), static_cast<std::size_t>(20 + large));
+    EXPECT_EQ(h.db.rows[1000 + large - 1], -(1000 + large - 1));
+    EXPECT_TRUE(std::is_sorted(h.db.commitOrder.begin(), h.db.commitOrder.end()));
+    EXPECT_EQ(std::count(h.db.commitOrder.begin(), h.db.commitOrder.end(), streamedEnd), 1);
+    std::lock_guard lock(h.committedMutex);
+    const auto it =
+        std::find_if(h.committed.begin(), h.committed.end(),
+                     [&](const CommittedGroup& g) { return g.end.pos() == streamedEnd; });
+    ASSERT_NE(it, h.committed.end());
+    EXPECT_EQ(it->rows, static_cast<std::size_t>(large));
+}
+
+TEST(ParallelApplier, ForeignKeysAreReadAtStartAndAfterEveryDdl) {
+    Harness h;
+    std::atomic<int> loads{0};
+    h.options.loadForeignKeys = [&loads](SqlSession&) -> Result<ForeignKeyGroups> {
+        ForeignKeyGroups groups;
+        // After the first DDL every row of shop.t is in one group: the rest runs serially.
+        if (loads++ > 0) {
+            groups.link("shop", "t", "shop", "parent");
+        }
+        return groups;
+    };
+    h.start();
+    EXPECT_EQ(loads.load(), 1);
+    std::uint64_t end = 100;
+    ASSERT_TRUE(h.applier->submit(ddlTx(end += 10)).ok());
+    for (std::int64_t id = 0; id < 30; ++id) {
+        ASSERT_TRUE(h.applier->submit(insertTx(end += 10, id, id)).ok());
+    }
+    ASSERT_TRUE(h.applier->stop().ok());
+    EXPECT_EQ(loads.load(), 2);
+    EXPECT_TRUE(h.db.violations.empty()) << h.db.violations.front();
+    EXPECT_EQ(h.db.rows.size(), 30u);
+    // Queued behind the DDL, they were scheduled with its foreign keys: one at a time.
+    EXPECT_EQ(h.applier->stats().maxInFlight, 1u);
+}
+
+TEST(ParallelApplier, ForeignKeysThatCannotBeReadStopTheApplier) {
+    Harness h;
+    int loads = 0;
+    h.options.loadForeignKeys = [&loads](SqlSession&) -> Result<ForeignKeyGroups> {
+        if (loads++ > 0) {
+            return makeError(ErrorCode::PermissionDenied, "SELECT denied on information_schema");
+        }
+        return ForeignKeyGroups{};
+    };
+    h.start();
+    ASSERT_TRUE(h.applier->submit(ddlTx(110)).ok());
+    // Refused already when the DDL has failed by then; never applied either way.
+    (void)h.applier->submit(insertTx(120, 1, 1));
+    auto stopped = h.applier->stop();
+    ASSERT_FALSE(stopped.ok());
+    EXPECT_NE(stopped.error().message.find("foreign keys"), std::string::npos)
+        << stopped.error().message;
+    EXPECT_EQ(h.db.rows.count(1), 0u);
+}
+
 struct GroupingCase {
     const char* name;
     std::size_t maxTransactions;

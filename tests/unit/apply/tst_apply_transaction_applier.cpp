@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -430,6 +431,52 @@ TEST(TransactionApplier, DdlReplayAfterRestartIsHarmless) {
     EXPECT_EQ(f.session.positions[0].seq, 2u);
 }
 
+struct ReplayCase {
+    const char* name;
+    const char* statement;
+    unsigned error;
+    bool tolerated;
+};
+
+class DdlReplays : public ::testing::TestWithParam<ReplayCase> {};
+
+// After a restart, the "already done" answer of each kind of DDL is tolerated; a look-alike
+// error of another statement is not.
+TEST_P(DdlReplays, AlreadyDoneAnswersAfterARestart) {
+    const ReplayCase& c = GetParam();
+    Fixture f;
+    f.session.positions[0] = {"bin.000003", 900, "", 0, 1, kToken};
+    f.session.failures.push_back({"/* ferry:pipeline=7 */", c.error, 1});
+    auto outcome = f.applier.apply(ddlTransaction(1000, c.statement));
+    EXPECT_EQ(outcome.ok(), c.tolerated) << (outcome.ok() ? "" : outcome.error().message);
+    EXPECT_EQ(f.session.positions[0].pos, c.tolerated ? 1000u : 900u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Statements, DdlReplays,
+    ::testing::Values(
+        ReplayCase{"rename_table", "RENAME TABLE made1 TO renamed1", 1146, true},
+        ReplayCase{"alter_rename", "ALTER TABLE made1 RENAME TO renamed1", 1146, true},
+        ReplayCase{"rename_column", "ALTER TABLE t RENAME COLUMN a TO b", 1054, true},
+        ReplayCase{"change_column", "alter table t change a b INT", 1054, true},
+        ReplayCase{"add_primary_key", "ALTER TABLE t ADD PRIMARY KEY (id)", 1068, true},
+        ReplayCase{"drop_view", "DROP VIEW v", 4092, true},
+        ReplayCase{"missing_table_on_alter", "ALTER TABLE gone ADD COLUMN c INT", 1146, false},
+        ReplayCase{"missing_column_on_add_index", "ALTER TABLE t ADD INDEX (renamed)", 1054, false},
+        ReplayCase{"renamed_is_not_rename", "ALTER TABLE t ADD COLUMN renamed_at INT", 1146,
+                   false}),
+    [](const ::testing::TestParamInfo<ReplayCase>& row) { return std::string(row.param.name); });
+
+TEST(TransactionApplier, DdlFenceReadRidesOutALostConnection) {
+    Fixture f;
+    ASSERT_TRUE(f.applier.apply(insertTransaction(900, 1)).ok());
+    f.session.failures.push_back({"SELECT token", 2013, 1});
+    auto outcome = f.applier.apply(ddlTransaction(1000, "ALTER TABLE t ADD COLUMN w INT"));
+    ASSERT_TRUE(outcome.ok()) << outcome.error().toString();
+    EXPECT_EQ(f.session.statementsStartingWith("<reconnect>").size(), 1u);
+    EXPECT_EQ(f.session.positions[0].pos, 1000u);
+}
+
 TEST(TransactionApplier, DdlAlreadyDoneErrorOutsideAReplayStops) {
     Fixture f;
     ASSERT_TRUE(f.applier.apply(insertTransaction(900, 1)).ok());
@@ -492,6 +539,118 @@ TEST(TransactionApplier, DdlCannotBeGrouped) {
     auto outcome = f.applier.apply(group);
     ASSERT_FALSE(outcome.ok());
     EXPECT_EQ(outcome.error().code, ErrorCode::InvalidArgument);
+}
+
+// A streamed transaction's changes, served from memory the way a spool serves them from disk.
+class VectorChangeSource final : public ChangeSource {
+public:
+    explicit VectorChangeSource(std::vector<ferry::v1::RowChange> changes)
+        : m_changes(std::move(changes)) {}
+
+    Result<bool> next(ferry::v1::RowChange& change) override {
+        if (m_next == m_changes.size()) {
+            return false;
+        }
+        change = m_changes[m_next++];
+        return true;
+    }
+    Status rewind() override {
+        ++rewinds;
+        m_next = 0;
+        return okStatus();
+    }
+
+    int rewinds = 0;
+
+private:
+    std::vector<ferry::v1::RowChange> m_changes;
+    std::size_t m_next = 0;
+};
+
+// shop.t with `rows` inserts, as a streamed header plus its changes.
+std::pair<Transaction, std::vector<ferry::v1::RowChange>> streamedInserts(std::uint64_t end,
+                                                                          int rows) {
+    Transaction header = insertTransaction(end, 0);
+    header.clear_changes();
+    header.set_streamed(true);
+    header.set_row_count(static_cast<std::uint64_t>(rows));
+    std::vector<ferry::v1::RowChange> changes;
+    for (int id = 1; id <= rows; ++id) {
+        changes.push_back(insertTransaction(end, id).changes(0));
+    }
+    return {header, changes};
+}
+
+std::size_t rowsInserted(const FakeSqlSession& session) {
+    std::size_t rows = 0;
+    for (const std::string& sql : session.statementsStartingWith("INSERT INTO `shop`")) {
+        rows += static_cast<std::size_t>(std::count(sql.begin(), sql.end(), '(')) - 1;
+    }
+    return rows;
+}
+
+TEST(TransactionApplier, StreamedTransactionAppliesInChunksAsOneTargetTransaction) {
+    Fixture f;
+    const int rows = static_cast<int>(TransactionApplier::kStreamChunkRows) * 2 + 7;
+    auto [header, changes] = streamedInserts(5000, rows);
+    VectorChangeSource source(changes);
+    auto outcome = f.applier.applyStreamed(header, source);
+    ASSERT_TRUE(outcome.ok()) << outcome.error().toString();
+    EXPECT_EQ(outcome->rows, static_cast<std::size_t>(rows));
+    EXPECT_EQ(outcome->transactions, 1u);
+    const auto log = f.transactionLog();
+    ASSERT_GE(log.size(), 5u);
+    EXPECT_EQ(log[0], "BEGIN");
+    EXPECT_EQ(log[1], positionSql(f.applier, header));
+    EXPECT_EQ(log[2], kFence);
+    EXPECT_EQ(log.back(), "COMMIT");
+    EXPECT_EQ(f.session.statementsStartingWith("BEGIN").size(), 1u);
+    EXPECT_EQ(rowsInserted(f.session), static_cast<std::size_t>(rows));
+    // More than one statement: the rows went in chunks, not as one statement.
+    EXPECT_GE(f.session.statementsStartingWith("INSERT INTO `shop`").size(), 3u);
+    EXPECT_EQ(f.session.positions[0].pos, 5000u);
+
+    // Applied again (a resumed stream re-sends it): skipped without reading a change.
+    VectorChangeSource again(changes);
+    auto replay = f.applier.applyStreamed(header, again);
+    ASSERT_TRUE(replay.ok());
+    EXPECT_EQ(replay->result, ApplyResult::AlreadyApplied);
+}
+
+TEST(TransactionApplier, StreamedTransactionRetryRewindsItsChanges) {
+    Fixture f;
+    const int rows = static_cast<int>(TransactionApplier::kStreamChunkRows) + 10;
+    auto [header, changes] = streamedInserts(6000, rows);
+    // The second chunk's statement deadlocks once: the attempt rolls back and starts over.
+    f.session.failures.push_back({"INSERT INTO `shop`.`t` (`id`, `v`) VALUES (1001", 1213, 1});
+    VectorChangeSource source(changes);
+    auto outcome = f.applier.applyStreamed(header, source);
+    ASSERT_TRUE(outcome.ok()) << outcome.error().toString();
+    EXPECT_EQ(outcome->attempts, 2u);
+    EXPECT_EQ(source.rewinds, 1);
+    EXPECT_EQ(outcome->rows, static_cast<std::size_t>(rows));
+    EXPECT_EQ(f.session.statementsStartingWith("ROLLBACK").size(), 1u);
+    EXPECT_EQ(f.session.statementsStartingWith("COMMIT").size(), 1u);
+    EXPECT_EQ(f.session.positions[0].seq, 1u);
+}
+
+TEST(TransactionApplier, StreamedSourceErrorRollsBackAndStops) {
+    class Broken final : public ChangeSource {
+    public:
+        Result<bool> next(ferry::v1::RowChange&) override {
+            return makeError(ErrorCode::Corrupt, "spool record 3 does not check");
+        }
+        Status rewind() override { return okStatus(); }
+    } broken;
+    Fixture f;
+    auto [header, changes] = streamedInserts(7000, 3);
+    auto outcome = f.applier.applyStreamed(header, broken);
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.error().code, ErrorCode::Corrupt);
+    EXPECT_NE(outcome.error().message.find("spool record 3"), std::string::npos);
+    EXPECT_EQ(f.session.statementsStartingWith("COMMIT").size(), 0u);
+    EXPECT_EQ(f.session.statementsStartingWith("ROLLBACK").size(), 1u);
+    EXPECT_TRUE(f.session.positions.empty());
 }
 
 }  // namespace

@@ -107,6 +107,20 @@ TEST(StreamReceiver, DeliversWholeAndLargeTransactionsInOrder) {
                     sysbenchChange(largeRows, 450 + (largeRows / 1000) * 8000).SerializeAsString());
                 ++largeRows;
             }
+            // Another apply attempt reads the same changes again from the start.
+            ASSERT_TRUE(received->large->rewind().ok());
+            std::uint64_t again = 0;
+            for (;;) {
+                auto more = received->large->next(change);
+                ASSERT_TRUE(more.ok()) << more.error().toString();
+                if (!*more) {
+                    break;
+                }
+                ASSERT_EQ(change.SerializeAsString(),
+                          sysbenchChange(again, 450 + (again / 1000) * 8000).SerializeAsString());
+                ++again;
+            }
+            EXPECT_EQ(again, largeRows);
             const auto path = received->large->path();
             received->large.reset();
             EXPECT_FALSE(std::filesystem::exists(path));

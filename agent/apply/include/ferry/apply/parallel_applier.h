@@ -44,6 +44,11 @@ struct ParallelOptions {
     // deadlock InnoDB cannot see) and runs again once its predecessors have committed.
     std::chrono::milliseconds orderWaitTimeout{1000};
     WriteSetOptions writeSets;
+    // Reads the target's foreign keys (e.g. loadForeignKeyGroups over the replicated schemas).
+    // When set, it is called on a worker's session at start() and after every DDL, and its
+    // groups replace writeSets.foreignKeys; transactions queued behind a DDL get their write
+    // sets computed again once the DDL has committed. A failure stops the applier.
+    std::function<Result<ForeignKeyGroups>(SqlSession& session)> loadForeignKeys;
 };
 
 // One target transaction committed (or found already applied at start), reported in source
@@ -56,7 +61,9 @@ struct CommittedGroup {
     std::uint64_t commitTs = 0;     // source commit time of its last source transaction
     std::size_t transactions = 0;
     std::size_t rows = 0;
-    bool alreadyApplied = false;  // skipped: at or before the recorded position
+    bool alreadyApplied = false;     // skipped: at or before the recorded position
+    bool ddl = false;                // a DDL transaction
+    std::vector<std::string> notes;  // tolerated DDL replays and similar, for the log
 };
 
 struct ParallelStats {
@@ -120,9 +127,17 @@ public:
     // Queues one transaction; blocks while the queue is full. Errors once the applier stopped
     // (with the error that stopped it) or when called before start().
     Status submit(ferry::v1::Transaction transaction);
+    // Queues one large transaction whose changes come from `changes` (TransactionApplier::
+    // applyStreamed): a barrier, applied alone with bounded memory. REQUIRES: header.streamed(),
+    // no changes inline.
+    Status submitStreamed(ferry::v1::Transaction header, std::unique_ptr<ChangeSource> changes);
     // As submit(), but returns false instead of blocking when the queue is full (the
     // transaction is then left in `transaction`).
     Result<bool> trySubmit(ferry::v1::Transaction& transaction);
+    // As submitStreamed(), but returns false instead of blocking when the queue is full (both
+    // arguments are then left as they were).
+    Result<bool> trySubmitStreamed(ferry::v1::Transaction& header,
+                                   std::unique_ptr<ChangeSource>& changes);
 
     // Waits until everything submitted has committed.
     Status flush();
@@ -137,7 +152,8 @@ private:
     struct Group;
     struct Worker;
 
-    Status enqueueLocked(ferry::v1::Transaction&& transaction);
+    Status enqueueLocked(ferry::v1::Transaction&& transaction,
+                         std::unique_ptr<ChangeSource> changes = nullptr);
     void closeOpenGroupLocked();
     bool dispatchableLocked(const Group& group) const;
     void workerLoop(Worker& worker);
@@ -151,6 +167,10 @@ private:
     void finishLocked(Group& group, std::optional<CommittedGroup> committed);
     void failLocked(Error error, std::uint64_t sequence);
     bool conflictsInFlightLocked(const WriteSet& set) const;
+    // The write set of `group` again, with the foreign keys as they are now.
+    void recomputeLocked(Group& group);
+    // Reads the foreign keys (loadForeignKeys) on `worker`'s session, with its retries.
+    Status reloadForeignKeys(Worker& worker);
 
     SessionFactory m_factory;
     ParallelOptions m_options;
@@ -176,6 +196,8 @@ private:
     std::set<std::uint64_t> m_running;  // groups executing statements (not waiting to commit)
     std::uint64_t m_inFlight = 0;
     bool m_barrierInFlight = false;
+    std::shared_ptr<const ForeignKeyGroups> m_foreignKeys;  // from loadForeignKeys
+    std::uint64_t m_ddlPending = 0;  // DDL groups queued or running (loadForeignKeys set)
     std::unordered_map<std::uint64_t, std::uint32_t> m_inFlightExclusive;
     std::unordered_map<std::uint64_t, std::uint32_t> m_inFlightTables;
     ParallelStats m_stats;

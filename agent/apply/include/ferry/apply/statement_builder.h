@@ -125,4 +125,7 @@ std::string sourceTableName(const ferry::v1::TableDefinition& table);
 // "file:pos" of a source position, for messages.
 std::string positionText(const ferry::v1::SourcePosition& position);
 
+// "source transaction file:pos..file:pos (GTID g)", for messages.
+std::string describeTransaction(const ferry::v1::Transaction& transaction);
+
 }  // namespace ferry::apply

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/apply/change_source.h"
 #include "ferry/apply/sql_session.h"
 #include "ferry/apply/statement_builder.h"
 #include "ferry/model/result.h"
@@ -31,6 +32,12 @@ struct ApplierOptions {
     BuilderOptions builder;
     NameMapping mapping;
     RetryPolicy retry;
+    // When non-zero, the server ends a transaction of this session that stays idle longer
+    // (MariaDB's idle_transaction_timeout, rounded up to seconds): an apply leader frozen with
+    // a transaction open (SIGSTOP, a VM pause) then releases its locks, including its shared
+    // lock on the fence, before its ZooKeeper session expires, so the next leader's fence claim
+    // does not wait for it. Servers without the variable (MySQL) ignore it.
+    std::chrono::milliseconds idleTransactionTimeout{0};
     // Strict, zero dates accepted, explicit 0 kept in AUTO_INCREMENT columns.
     std::string sqlMode = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 };
@@ -124,6 +131,18 @@ public:
     // already applied are skipped. REQUIRES: in source order.
     Result<ApplyOutcome> apply(std::span<const ferry::v1::Transaction> group);
     Result<ApplyOutcome> apply(const ferry::v1::Transaction& transaction);
+    // Applies one large source transaction whose changes come from `changes` (its header has
+    // streamed = true and no changes) as one target transaction, a chunk of kStreamChunkRows
+    // changes at a time: memory stays at one chunk however large it is. A retry rewinds
+    // `changes`. Skipped when already applied.
+    Result<ApplyOutcome> applyStreamed(const ferry::v1::Transaction& header, ChangeSource& changes);
+
+    static constexpr std::size_t kStreamChunkRows = 1000;
+
+    // Runs `read` (queries only, no transaction) on this applier's session with its retries: a
+    // lost connection reconnects and sets the session up again, a deadlock or lock wait timeout
+    // backs off; any other error, or the last attempt's, is returned naming `what`.
+    Status runRead(const std::string& what, const std::function<Status(SqlSession&)>& read);
 
     // The position row statement and the fence check, for tests and tools.
     std::string positionStatement(const ferry::v1::Transaction& last) const;
@@ -137,6 +156,17 @@ private:
     enum class AttemptEnd { Committed, Retry };
 
     Result<ApplyOutcome> applyDdl(const ferry::v1::Transaction& transaction);
+    // The parts of one attempt: BEGIN, the position row and the fence check; the row
+    // statements of one source transaction; the beforeCommit hook and COMMIT. A set optional
+    // (or an error) ends the attempt there.
+    Result<std::optional<AttemptEnd>> openTarget(const ferry::v1::Transaction& last,
+                                                 std::uint32_t attempt);
+    Result<std::optional<AttemptEnd>> runStatements(const ferry::v1::Transaction& transaction,
+                                                    const std::vector<RowStatement>& statements,
+                                                    std::uint32_t attempt);
+    Result<AttemptEnd> finishTarget(const ferry::v1::Transaction& last, std::uint32_t attempt);
+    Result<AttemptEnd> attemptStreamed(const ferry::v1::Transaction& header, ChangeSource& changes,
+                                       std::uint32_t attempt, std::size_t& rows);
     Result<AttemptEnd> attemptRows(std::span<const ferry::v1::Transaction* const> group,
                                    const std::vector<std::vector<RowStatement>>& statements,
                                    std::uint32_t attempt);

@@ -73,6 +73,8 @@ public:
     // one. A truncated or undecodable entry, or a file holding more or fewer changes than were
     // written, is Corrupt.
     [[nodiscard]] Result<bool> next(v1::RowChange& change);
+    // Reads from the first change again (another attempt at applying them).
+    [[nodiscard]] Status rewind();
 
     // Changes in the file, and changes read so far.
     std::uint64_t count() const { return m_count; }

@@ -66,12 +66,18 @@ public:
     // Transactions at or before the last one accepted are dropped as duplicates (true). The
     // source's heartbeat rows are taken out (they measure lag; the position still commits).
     Result<bool> offer(v1::Transaction& transaction);
+    // The same for a large transaction whose changes come from `changes` (header.streamed()):
+    // applied alone, a chunk at a time. On false both are left for the next offer.
+    Result<bool> offerStreamed(v1::Transaction& header,
+                               std::unique_ptr<apply::ChangeSource>& changes);
     std::optional<Error> error() const;
     Status stop(bool drain);
     apply::ParallelStats stats() const;
 
 private:
     explicit ApplySink(ApplySinkOptions options);
+    // True when `transaction` is at or before the last one accepted (a resumed stream's resend).
+    Result<bool> alreadyAccepted(const v1::Transaction& transaction) const;
 
     ApplySinkOptions m_options;
     std::unique_ptr<apply::ParallelApplier> m_applier;

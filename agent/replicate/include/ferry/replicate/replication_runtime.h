@@ -47,6 +47,9 @@ public:
     // Takes consecutive source transactions (a DDL comes alone). A serial target applies them
     // before returning; a parallel one may queue them (and then moves them out of `group`).
     [[nodiscard]] virtual Status submit(std::vector<v1::Transaction>& group) = 0;
+    // Takes one large transaction whose changes come from `changes` (header.streamed()).
+    [[nodiscard]] virtual Status submitStreamed(v1::Transaction& header,
+                                                std::unique_ptr<apply::ChangeSource> changes) = 0;
     // The error that stopped a target working in the background, if any.
     [[nodiscard]] virtual Status check() = 0;
     // Waits until everything submitted has committed (`drain`), or lets what is running commit
@@ -60,6 +63,8 @@ public:
     explicit SerialApplyTarget(apply::TransactionApplier& applier) : m_applier(applier) {}
     void setCommitCallback(CommitCallback callback) override { m_callback = std::move(callback); }
     Status submit(std::vector<v1::Transaction>& group) override;
+    Status submitStreamed(v1::Transaction& header,
+                          std::unique_ptr<apply::ChangeSource> changes) override;
     Status check() override { return okStatus(); }
     Status finish(bool) override { return okStatus(); }
 
@@ -75,6 +80,8 @@ public:
     explicit ParallelApplyTarget(apply::ParallelApplier& applier) : m_applier(applier) {}
     void setCommitCallback(CommitCallback callback) override;
     Status submit(std::vector<v1::Transaction>& group) override;
+    Status submitStreamed(v1::Transaction& header,
+                          std::unique_ptr<apply::ChangeSource> changes) override;
     Status check() override;
     Status finish(bool drain) override { return m_applier.stop(drain); }
 

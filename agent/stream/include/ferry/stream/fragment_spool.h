@@ -99,6 +99,8 @@ public:
     // Fills `change` with the next change and returns true, or false after the last one. A
     // record that no longer checks (changed on disk) is Corrupt.
     [[nodiscard]] Result<bool> next(v1::RowChange& change);
+    // Reads from the first change again (another attempt at applying them).
+    [[nodiscard]] Status rewind();
 
 private:
     friend class FragmentSpool;
