@@ -15,7 +15,7 @@ case "$job" in
 esac
 
 packages=(
-    build-essential cmake ninja-build pkg-config ccache git ca-certificates python3
+    build-essential cmake ninja-build pkg-config ccache git ca-certificates python3 curl
     qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libmariadb-dev libzookeeper-mt-dev libprotobuf-dev protobuf-compiler
     libzstd-dev libdeflate-dev zlib1g-dev libtomlplusplus-dev libsystemd-dev libgtest-dev libgmock-dev

@@ -198,6 +198,13 @@ Status CaptureSource::accept(capture::CapturedTransaction&& captured) {
         // Only DDL on the pipeline's own tables travels; DDL on tables it does not replicate
         // is none of its business, and DDL mixing both cannot be split safely.
         const auto subjects = replicate::scanDdlSubjects(t.ddl().schema(), t.ddl().statement());
+        if (!subjects.trigger.empty()) {
+            m_options.log("pipeline " + std::to_string(m_options.pipelineId) + ": skipped DDL at " +
+                          where(t) + " on trigger " + subjects.trigger + " (" +
+                          std::string(replicate::kTriggerSkipReason) + ")");
+            note(&Stats::ddlSkipped);
+            return okStatus();
+        }
         std::size_t routed = 0;
         std::size_t total = 0;
         for (const auto& [schema, table] : subjects.tables) {

@@ -128,6 +128,9 @@ public:
         : m_default(defaultSchema), m_tokens(std::move(tokens)) {}
 
     DdlSubjects scan() {
+        if (scanTrigger()) {
+            return std::move(m_subjects);
+        }
         collectQualified();
         const std::size_t first = skipWords({"CREATE", "DROP", "ALTER", "RENAME", "OR", "REPLACE",
                                              "TEMPORARY", "ONLINE", "OFFLINE", "IGNORE"});
@@ -176,6 +179,95 @@ public:
     }
 
 private:
+    // CREATE [OR REPLACE] [DEFINER = user] TRIGGER [IF NOT EXISTS] name ... ON table ..., or
+    // DROP TRIGGER [IF EXISTS] name. False for any other statement.
+    bool scanTrigger() {
+        const std::string w0 = word(0);
+        if (w0 != "CREATE" && w0 != "DROP") {
+            return false;
+        }
+        std::size_t at = 1;
+        if (w0 == "CREATE") {
+            if (word(at) == "OR" && word(at + 1) == "REPLACE") {
+                at += 2;
+            }
+            if (word(at) == "DEFINER") {
+                at = skipUser(at + 1);
+            }
+        }
+        if (word(at) != "TRIGGER") {
+            return false;
+        }
+        at = skipIfExists(at + 1);
+        if (at >= m_tokens.size() || !isName(m_tokens[at])) {
+            return false;
+        }
+        std::string schema(m_default);
+        std::string name = m_tokens[at].text;
+        ++at;
+        if (at + 1 < m_tokens.size() && m_tokens[at].kind == TokenKind::Dot &&
+            isName(m_tokens[at + 1])) {
+            schema = name;
+            name = m_tokens[at + 1].text;
+            at += 2;
+        }
+        m_subjects.trigger = schema.empty() ? name : schema + "." + name;
+        if (w0 == "DROP") {
+            if (!schema.empty()) {
+                addDatabase(schema);
+            }
+            return true;
+        }
+        // {BEFORE|AFTER} {INSERT|UPDATE|DELETE} ON table: the first ON after the name.
+        for (; at < m_tokens.size(); ++at) {
+            if (isKeyword(m_tokens[at], "ON")) {
+                const std::size_t table = at + 1;
+                if (table + 2 < m_tokens.size() && isName(m_tokens[table]) &&
+                    m_tokens[table + 1].kind == TokenKind::Dot && isName(m_tokens[table + 2])) {
+                    addTable(m_tokens[table].text, m_tokens[table + 2].text);
+                } else {
+                    readTableName(table);
+                }
+                break;
+            }
+        }
+        return true;
+    }
+
+    // `= user` of DEFINER: CURRENT_USER[()], CURRENT_ROLE[()], name[@host] (quoted strings are
+    // gone after tokenizing, so 'u'@'h' is a lone `@`). Returns the index after it.
+    std::size_t skipUser(std::size_t at) const {
+        if (at < m_tokens.size() && m_tokens[at].kind == TokenKind::Other &&
+            m_tokens[at].text == "=") {
+            ++at;
+        }
+        const std::string w = word(at);
+        if (w == "CURRENT_USER" || w == "CURRENT_ROLE") {
+            ++at;
+            if (at + 1 < m_tokens.size() && m_tokens[at].kind == TokenKind::Open &&
+                m_tokens[at + 1].kind == TokenKind::Close) {
+                at += 2;
+            }
+            return at;
+        }
+        auto isUserPart = [&](std::size_t i) {
+            return i < m_tokens.size() &&
+                   (m_tokens[i].kind == TokenKind::Quoted || m_tokens[i].kind == TokenKind::Word) &&
+                   !isKeyword(m_tokens[i], "TRIGGER");
+        };
+        if (isUserPart(at)) {
+            ++at;
+        }
+        if (at < m_tokens.size() && m_tokens[at].kind == TokenKind::Other &&
+            m_tokens[at].text == "@") {
+            ++at;
+            if (isUserPart(at)) {
+                ++at;
+            }
+        }
+        return at;
+    }
+
     std::string word(std::size_t at) const {
         return at < m_tokens.size() && m_tokens[at].kind == TokenKind::Word
                    ? upper(m_tokens[at].text)
@@ -361,6 +453,12 @@ DdlVerdict TableFilter::decideDdl(std::string_view defaultSchema,
                                   std::string_view statement) const {
     const DdlSubjects subjects = scanDdlSubjects(defaultSchema, statement);
     DdlVerdict verdict;
+    if (!subjects.trigger.empty()) {
+        verdict.decision = DdlDecision::Skip;
+        verdict.reason = std::string(kTriggerSkipReason);
+        verdict.filtered.push_back("trigger " + subjects.trigger + " (" + verdict.reason + ")");
+        return verdict;
+    }
     for (const auto& [schema, table] : subjects.tables) {
         (includes(schema, table) ? verdict.replicated : verdict.filtered)
             .push_back(schema + "." + table);

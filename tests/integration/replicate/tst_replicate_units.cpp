@@ -89,6 +89,125 @@ TEST(ReplicateUnits, DdlDecisions) {
     }
 }
 
+// CREATE/DROP TRIGGER is never replicated, whatever the filter: the row events carry what the
+// trigger writes. The statements are the forms MariaDB writes to the binlog (pt-osc's among them).
+TEST(ReplicateUnits, TriggersAreNeverReplicated) {
+    auto everything = TableFilter::create({}, {}, "ferry");
+    auto shopOnly = TableFilter::create({"shop.*"}, {}, "ferry");
+    ASSERT_TRUE(everything.ok());
+    ASSERT_TRUE(shopOnly.ok());
+    struct Row {
+        const char* schema;
+        const char* statement;
+        const char* trigger;  // expected DdlSubjects::trigger
+        const char* onTable;  // expected only table subject ("" for none)
+    };
+    for (const Row& row : std::vector<Row>{
+             {"shop",
+              "CREATE DEFINER=`ferry`@`127.0.0.1` TRIGGER `pt_osc_shop_t_del` AFTER DELETE ON "
+              "`shop`.`t` FOR EACH ROW DELETE IGNORE FROM `shop`.`_t_new` WHERE "
+              "`shop`.`_t_new`.`id` <=> OLD.`id`",
+              "shop.pt_osc_shop_t_del", "shop.t"},
+             {"shop",
+              "CREATE DEFINER=`ferry`@`%` TRIGGER `pt_osc_shop_t_upd` AFTER UPDATE ON `shop`.`t` "
+              "FOR EACH ROW BEGIN DELETE IGNORE FROM `shop`.`_t_new` WHERE !(OLD.`id` <=> "
+              "NEW.`id`) AND `shop`.`_t_new`.`id` <=> OLD.`id`;REPLACE INTO `shop`.`_t_new` "
+              "(`id`) VALUES (NEW.`id`);END",
+              "shop.pt_osc_shop_t_upd", "shop.t"},
+             {"hr",
+              "create or replace definer='root'@'localhost' trigger if not exists audit_ins "
+              "before insert on staff for each row set new.at = now()",
+              "hr.audit_ins", "hr.staff"},
+             {"shop",
+              "CREATE DEFINER = CURRENT_USER() TRIGGER hr.tr BEFORE UPDATE ON hr.staff "
+              "FOR EACH ROW SET NEW.x = 1",
+              "hr.tr", "hr.staff"},
+             {"shop",
+              "CREATE DEFINER=root@localhost TRIGGER tr AFTER INSERT ON orders FOR EACH "
+              "ROW INSERT INTO audit VALUES (NEW.id)",
+              "shop.tr", "shop.orders"},
+             {"",
+              "/*!50003 CREATE*/ /*!50017 DEFINER=`u`@`h`*/ /*!50003 TRIGGER `shop`.`tr` "
+              "AFTER INSERT ON `shop`.`orders` FOR EACH ROW SET @x = 1 */",
+              "shop.tr", "shop.orders"},
+             {"shop", "DROP TRIGGER IF EXISTS `shop`.`pt_osc_shop_t_ins`", "shop.pt_osc_shop_t_ins",
+              ""},
+             {"hr", "drop trigger tr", "hr.tr", ""},
+         }) {
+        const DdlSubjects subjects = scanDdlSubjects(row.schema, row.statement);
+        EXPECT_EQ(subjects.trigger, row.trigger) << row.statement;
+        const std::string on = row.onTable;
+        if (on.empty()) {
+            EXPECT_TRUE(subjects.tables.empty()) << row.statement;
+        } else {
+            ASSERT_EQ(subjects.tables.size(), 1u) << row.statement;
+            EXPECT_EQ(subjects.tables[0].first + "." + subjects.tables[0].second, on)
+                << row.statement;
+        }
+        for (const auto* filter : {&*everything, &*shopOnly}) {
+            const DdlVerdict verdict = filter->decideDdl(row.schema, row.statement);
+            EXPECT_EQ(verdict.decision, DdlDecision::Skip) << row.statement;
+            EXPECT_EQ(verdict.reason, kTriggerSkipReason) << row.statement;
+            ASSERT_EQ(verdict.filtered.size(), 1u) << row.statement;
+            EXPECT_NE(verdict.filtered[0].find(std::string("trigger ") + row.trigger),
+                      std::string::npos)
+                << verdict.filtered[0];
+        }
+    }
+
+    // Statements that mention triggers but are not CREATE/DROP TRIGGER keep their usual
+    // decision and no trigger.
+    for (const char* statement :
+         {"CREATE TABLE trigger_log (id INT PRIMARY KEY)",
+          "CREATE TABLE `trigger` (id INT PRIMARY KEY)", "DROP TABLE IF EXISTS `trigger`",
+          "ALTER TABLE t COMMENT 'TRIGGER'"}) {
+        const DdlSubjects subjects = scanDdlSubjects("shop", statement);
+        EXPECT_TRUE(subjects.trigger.empty()) << statement;
+        const DdlVerdict verdict = shopOnly->decideDdl("shop", statement);
+        EXPECT_EQ(verdict.decision, DdlDecision::Apply) << statement;
+        EXPECT_TRUE(verdict.reason.empty()) << statement;
+    }
+}
+
+// The statements pt-online-schema-change and gh-ost write (as MariaDB logs them) around the
+// triggers: all on replicated tables, so all applied; with only the migrated table included,
+// the cut-over RENAME mixes it with the (excluded) shadow table and stops.
+TEST(ReplicateUnits, OnlineSchemaChangeStatements) {
+    auto schema = TableFilter::create({"shop.*"}, {}, "ferry");
+    auto tableOnly = TableFilter::create({"shop.t"}, {}, "ferry");
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(tableOnly.ok());
+    struct Row {
+        const char* statement;
+        DdlDecision inSchema;
+        DdlDecision tableOnly;
+    };
+    for (const Row& row : std::vector<Row>{
+             {"CREATE TABLE `shop`.`_t_new` (`id` int(11) NOT NULL, PRIMARY KEY (`id`))",
+              DdlDecision::Apply, DdlDecision::Skip},
+             {"ALTER TABLE `shop`.`_t_new` ADD COLUMN extra INT NOT NULL DEFAULT 5",
+              DdlDecision::Apply, DdlDecision::Skip},
+             {"ANALYZE TABLE `shop`.`_t_new` /* pt-online-schema-change */", DdlDecision::Apply,
+              DdlDecision::Skip},
+             {"RENAME TABLE `shop`.`t` TO `shop`.`_t_old`, `shop`.`_t_new` TO `shop`.`t`",
+              DdlDecision::Apply, DdlDecision::Mixed},
+             {"DROP TABLE IF EXISTS `_t_old` /* generated by server */", DdlDecision::Apply,
+              DdlDecision::Skip},
+             {"create /* gh-ost */ table `shop`.`_t_gho` like `shop`.`t`", DdlDecision::Apply,
+              DdlDecision::Mixed},
+             {"create /* gh-ost */ table `shop`.`_t_del` (id int auto_increment primary key) "
+              "engine=InnoDB comment='ghost-cut-over-sentry'",
+              DdlDecision::Apply, DdlDecision::Skip},
+             {"rename /* gh-ost */ table `shop`.`t` to `shop`.`_t_del`, `shop`.`_t_gho` to "
+              "`shop`.`t`",
+              DdlDecision::Apply, DdlDecision::Mixed},
+         }) {
+        EXPECT_EQ(schema->decideDdl("shop", row.statement).decision, row.inSchema) << row.statement;
+        EXPECT_EQ(tableOnly->decideDdl("shop", row.statement).decision, row.tableOnly)
+            << row.statement;
+    }
+}
+
 TEST(ReplicateUnits, DatabaseStatements) {
     EXPECT_TRUE(isDatabaseStatement("CREATE DATABASE shop"));
     EXPECT_TRUE(isDatabaseStatement("create schema if not exists `shop`"));
