@@ -15,6 +15,8 @@
 #include "ferry/coord/zookeeper_keeper.h"
 #include "ferry/daemon/coordination_loop.h"
 #include "ferry/daemon/log.h"
+#include "ferry/metrics/agent_metrics.h"
+#include "ferry/metrics/http_server.h"
 #include "ferry/node/agent_service.h"
 #include "ferry/node/capture_role.h"
 #include "ferry/security/certificates.h"
@@ -108,6 +110,7 @@ int runDaemon(const config::AgentConfig& config) {
                                  : std::filesystem::path(config.spoolDir);
     context.serverIdBase = config.serverIdBase;
     context.applyWorkers = static_cast<std::uint16_t>(config.applyWorkers);
+    context.sessionTimeout = std::chrono::milliseconds(config.sessionTimeoutMs);
     context.peerCaFile = QString::fromStdString(config.tlsCa);
     context.peerPlainTcp = config.tlsCertificate.empty() && !config.tlsRequired;
     context.log = &log;
@@ -230,6 +233,39 @@ int runDaemon(const config::AgentConfig& config) {
         },
         factory, log);
     context.keeper = [&loop] { return loop.keeper(); };
+
+    // The Prometheus endpoint ([metrics] listen; off when empty).
+    std::unique_ptr<metrics::HttpServer> metricsServer;
+    if (!config.metricsListen.host.empty()) {
+        const metrics::AgentIdentity identity{config.id, config.site, kVersion, kBuildId};
+        auto state = [&loop] {
+            metrics::AgentState now;
+            const auto keeper = loop.keeper();
+            const auto session = keeper ? keeper->state() : coord::SessionState::Connecting;
+            now.zookeeperConnected = keeper && session == coord::SessionState::Connected;
+            now.zookeeperState =
+                keeper ? std::string(coord::sessionStateName(session)) : "no session";
+            now.registered = loop.registered();
+            now.configProblems = loop.problems().size();
+            now.roles = loop.roles();
+            return now;
+        };
+        metrics::HttpSources sources;
+        sources.metrics = [identity, state] {
+            return metrics::renderAgentMetrics(identity, state());
+        };
+        sources.health = [state] { return metrics::agentHealth(state()); };
+        metricsServer = std::make_unique<metrics::HttpServer>(std::move(sources));
+        if (auto listening =
+                metricsServer->listen(config.metricsListen.host, config.metricsListen.port);
+            !listening.ok()) {
+            log.error("[metrics] listen: " + listening.error().message);
+            return 1;
+        }
+        config::HostPort bound = config.metricsListen;
+        bound.port = metricsServer->port();
+        log.info("serving Prometheus metrics on http://" + bound.toString() + "/metrics");
+    }
     loop.start();
 
     QSocketNotifier signals(g_signalPipe[0], QSocketNotifier::Read);
@@ -252,6 +288,9 @@ int runDaemon(const config::AgentConfig& config) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     }
     stopper.join();
+    if (metricsServer) {
+        metricsServer->close();
+    }
     server.close();
     QCoreApplication::processEvents();
     log.info("stopped");

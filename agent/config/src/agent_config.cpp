@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ferry/config/agent_config.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <toml++/toml.h>
@@ -379,6 +380,23 @@ Result<AgentConfig> parseAgentConfig(std::string_view text, std::string_view ori
     TableReader m(metrics, "metrics", origin);
     FERRY_TRY(m.checkKeys({"listen"}));
     FERRY_TRY(m.readHostPort("listen", config.metricsListen));
+    if (!config.metricsListen.host.empty()) {
+        const std::string& host = config.metricsListen.host;
+        unsigned char address[16];
+        const bool ip = ::inet_pton(AF_INET, host.c_str(), address) == 1 ||
+                        ::inet_pton(AF_INET6, host.c_str(), address) == 1;
+        if (!ip && host != "localhost" && host != "*") {
+            return configError(origin, m.where("listen"),
+                               "[metrics] listen: '" + host +
+                                   "' is not an IP address; use e.g. \"127.0.0.1:9400\", "
+                                   "\"[::1]:9400\" or \"0.0.0.0:9400\" (empty: off)");
+        }
+        if (config.metricsListen.port != 0 && config.metricsListen.port == config.listen.port) {
+            return configError(origin, m.where("listen"),
+                               "[metrics] listen uses port " + std::to_string(config.listen.port) +
+                                   ", the port of [listen] address; give it a port of its own");
+        }
+    }
 
     TableReader au(auth, "auth", origin);
     FERRY_TRY(au.checkKeys({"tokens_file", "client_certificates", "agent_token_file"}));
@@ -493,7 +511,10 @@ std::string AgentConfig::describe() const {
         << sessionTimeoutMs << " ms)\n"
         << "  tls " << (tlsRequired ? "required" : "optional") << "\n"
         << "  data " << dataDir << ", log level " << logLevelName(logLevel) << "\n"
-        << "  metrics " << metricsListen.toString() << "\n"
+        << "  metrics "
+        << (metricsListen.host.empty() ? std::string("off")
+                                       : "http://" + metricsListen.toString() + "/metrics")
+        << "\n"
         << "  auth: client certificates " << (authClientCertificates ? "accepted" : "refused")
         << ", tokens file " << describePath(authTokensFile) << ", own token file "
         << describePath(authAgentTokenFile) << "\n"

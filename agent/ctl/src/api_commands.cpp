@@ -1628,7 +1628,7 @@ const std::vector<Command>& commands() {
          "create",
          channelCreate,
          {"kind", "between", "tables", "rename-schema", "ddl", "primary-site", "ddl-from-site",
-          "conflict-policy", "version-column", "parallelism"},
+          "conflict-policy", "version-column", "parallelism", "large-transaction-bytes"},
          {"dry-run"},
          channelCreateHelp().data()},
         {"channel",

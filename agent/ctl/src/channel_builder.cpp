@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "ferry/model/command_line.h"
+
 namespace ferry::ctl {
 
 namespace {
@@ -150,7 +152,8 @@ std::string_view channelCreateHelp() {
            "           [--rename-schema SRC:DST ...] [--ddl replicate|ignore|stop]\n"
            "           [--primary-site SITE] [--ddl-from-site SITE]\n"
            "           [--conflict-policy site-priority|last-writer-wins|manual]\n"
-           "           [--version-column COL] [--parallelism N] [--dry-run]\n"
+           "           [--version-column COL] [--parallelism N]\n"
+           "           [--large-transaction-bytes BYTES] [--dry-run]\n"
            "Creates a channel and its pipeline (one-way) or two opposite pipelines (two-way),\n"
            "named CHANNEL:SRC_SITE->DST_SITE, stopped, with a table mapping per --tables.\n"
            "Tables: shop.* (all), shop.orders, shop.order_* (glob), shop.offer[0001-0128],\n"
@@ -158,6 +161,8 @@ std::string_view channelCreateHelp() {
            "(and back on the reverse pipeline). DDL replicates from --ddl-from-site (default:\n"
            "the primary site, else the source's); --ddl sets what that direction does with DDL\n"
            "(default replicate); the other direction of a two-way channel stops on DDL.\n"
+           "A source transaction larger than --large-transaction-bytes (default 64 MiB, as\n"
+           "decoded) is spooled to disk, sent in fragments and applied from disk in chunks.\n"
            "Two-way channels resolve conflicts by --conflict-policy (default site-priority,\n"
            "--primary-site defaulting to the source's site).\n";
 }
@@ -253,6 +258,13 @@ Result<ChannelSpec> channelSpecFromArgs(const std::string& name, const ArgList& 
         }
         spec.parallelism = value;
     }
+    if (auto bytes = args.value("large-transaction-bytes")) {
+        std::uint64_t value = 0;
+        if (!model::parseNumber(*bytes, value) || value < 4096) {
+            return invalid("--large-transaction-bytes must be a number of bytes, at least 4096");
+        }
+        spec.largeTransactionBytes = value;
+    }
     return spec;
 }
 
@@ -329,6 +341,9 @@ Result<std::vector<ferry::v1::ConfigObject>> buildChannel(const ChannelSpec& spe
         }
         if (spec.parallelism != 0) {
             settings->set_parallelism(spec.parallelism);
+        }
+        if (spec.largeTransactionBytes != 0) {
+            settings->set_spill_threshold_bytes(spec.largeTransactionBytes);
         }
         pipelines.push_back(pipelineObject);
 

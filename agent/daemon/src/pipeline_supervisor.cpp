@@ -2,6 +2,7 @@
 #include "ferry/daemon/pipeline_supervisor.h"
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -24,6 +25,14 @@ struct PipelineSupervisor::Slot {
     coord::Clock::TimePoint retryAt{};
     std::chrono::milliseconds backoff{0};
     coord::Clock::TimePoint lastReport{};
+    std::optional<v1::RoleReport> lastWritten;  // for roles(): the metrics endpoint reads it
+    // Step-downs the election reported (from any thread), logged by the next tick with their
+    // reason, so an agent's log says why it stopped leading (session expired, connection lost).
+    struct StepDowns {
+        std::mutex mutex;
+        std::vector<coord::LeadershipChange> changes;
+    };
+    std::shared_ptr<StepDowns> stepDowns = std::make_shared<StepDowns>();
 
     std::string name() const {
         return std::string(roleKindName(kind)) + " of pipeline " + std::to_string(pipelineId);
@@ -148,7 +157,13 @@ void PipelineSupervisor::reconcile() {
                                                         : paths::applyElection(key.first);
         election.candidateData = m_options.agentId;
         slot->election = std::make_unique<coord::LeaderElection>(
-            m_keeper, m_clock, std::move(election), [](const coord::LeadershipChange&) {});
+            m_keeper, m_clock, std::move(election),
+            [stepDowns = slot->stepDowns](const coord::LeadershipChange& change) {
+                if (!change.leader) {
+                    std::lock_guard lock(stepDowns->mutex);
+                    stepDowns->changes.push_back(change);
+                }
+            });
         if (auto started = slot->election->start(); !started.ok()) {
             // The election retries from tick() and on reconnection.
             log("joining the " + slot->name() + " election: " + started.error().message);
@@ -183,6 +198,15 @@ std::optional<RoleAssignment> PipelineSupervisor::assignmentFor(const Slot& slot
 }
 
 void PipelineSupervisor::driveSlot(Slot& slot) {
+    std::vector<coord::LeadershipChange> stepDowns;
+    {
+        std::lock_guard lock(slot.stepDowns->mutex);
+        stepDowns.swap(slot.stepDowns->changes);
+    }
+    for (const auto& change : stepDowns) {
+        log("stepped down from the " + slot.name() + " (fencing token " +
+            std::to_string(change.fencingToken) + "): " + change.reason);
+    }
     const bool leader = slot.election->isLeader();
     const std::int64_t token = slot.election->fencingToken().value_or(0);
     if (slot.role && (!leader || token != slot.roleToken)) {
@@ -244,6 +268,7 @@ void PipelineSupervisor::stopRole(Slot& slot, const std::string& why) {
     }
     slot.role->stop();
     slot.role.reset();
+    slot.lastWritten.reset();
     log("stopped the " + slot.name() + ": " + why);
 }
 
@@ -257,6 +282,7 @@ void PipelineSupervisor::writeReport(Slot& slot, bool force) {
     report.set_agent(m_options.agentId);
     report.set_fencing_token(slot.roleToken);
     report.set_updated_unix_ms(unixMillis());
+    slot.lastWritten = report;
     const std::string path = slot.kind == RoleKind::Capture ? paths::captureReport(slot.pipelineId)
                                                             : paths::applyReport(slot.pipelineId);
     const std::string data = report.SerializeAsString();
@@ -282,6 +308,11 @@ std::vector<PipelineSupervisor::RoleView> PipelineSupervisor::roles() const {
         view.running = slot->role != nullptr;
         view.fencingToken = slot->roleToken;
         view.lastError = slot->lastError;
+        if (const auto pipeline = m_snapshot.pipelines.find(key.first);
+            pipeline != m_snapshot.pipelines.end()) {
+            view.pipelineName = pipeline->second.name();
+        }
+        view.report = slot->lastWritten;
         views.push_back(std::move(view));
     }
     return views;

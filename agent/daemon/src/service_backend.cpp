@@ -478,6 +478,36 @@ v1::Response ServiceBackend::putConfig(const Caller&, const v1::PutConfigRequest
     return response;
 }
 
+namespace {
+
+// Deletes the table mappings of pipeline `pipelineId` (after the pipeline itself).
+Status removeMappingsOf(coord::VersionedConfigStore& store, const std::string& pipelineId) {
+    FERRY_ASSIGN_OR_RETURN(const auto ids, store.list(coord::ConfigKind::Mapping));
+    for (const auto& mappingId : ids) {
+        auto value = store.read(coord::ConfigKind::Mapping, mappingId);
+        if (!value.ok()) {
+            if (value.error().code == ErrorCode::NotFound) {
+                continue;
+            }
+            return std::move(value).error();
+        }
+        auto object = decode(v1::CONFIG_KIND_TABLE_MAPPING, mappingId, *value);
+        if (!object.ok() || std::to_string(object->pipeline_id()) != pipelineId) {
+            continue;  // not this pipeline's (an undecodable one is reported by the reader)
+        }
+        auto removed = store.remove(coord::ConfigKind::Mapping, mappingId, value->version);
+        if (!removed.ok() && removed.error().code != ErrorCode::NotFound) {
+            return makeError(removed.error().code,
+                             "pipeline " + pipelineId + " was deleted, but its table mapping '" +
+                                 mappingId + "' could not be: " + removed.error().message +
+                                 "; delete it by hand");
+        }
+    }
+    return okStatus();
+}
+
+}  // namespace
+
 v1::Response ServiceBackend::deleteConfig(const v1::DeleteConfigRequest& request) {
     const auto kind = storeKind(request.ref().kind());
     if (!kind) {
@@ -518,6 +548,12 @@ v1::Response ServiceBackend::deleteConfig(const v1::DeleteConfigRequest& request
     if (auto removed = store.remove(*kind, id, static_cast<std::int32_t>(request.version() - 1));
         !removed.ok()) {
         return fromError(removed.error());
+    }
+    if (request.ref().kind() == v1::CONFIG_KIND_PIPELINE) {
+        // A pipeline's table mappings are parts of it: they go with it.
+        if (auto removed = removeMappingsOf(store, id); !removed.ok()) {
+            return fromError(removed.error());
+        }
     }
     v1::Response response;
     response.mutable_delete_config();

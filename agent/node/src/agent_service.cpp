@@ -3,6 +3,8 @@
 
 #include <QTimer>
 
+#include <chrono>
+
 #include "ferry/daemon/service_backend.h"
 #include "ferry/node/apply_role.h"
 #include "ferry/node/capture_role.h"
@@ -10,10 +12,15 @@
 namespace ferry::node {
 
 AgentService::AgentService(const NodeContext& context, QObject* parent)
-    : QObject(parent), m_context(context) {
+    : QObject(parent), m_context(context), m_history([] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      }) {
     auto* timer = new QTimer(this);
     timer->setInterval(1000);
-    connect(timer, &QTimer::timeout, this, &AgentService::pushStatuses);
+    timer->setTimerType(Qt::PreciseTimer);
+    connect(timer, &QTimer::timeout, this, &AgentService::tick);
     timer->start();
 }
 
@@ -61,8 +68,11 @@ void AgentService::handle(std::shared_ptr<server::Call> call) {
         }
         return;
     }
-    if (request.has_browse() || request.has_preflight() || request.has_metric_history() ||
-        request.has_list_conflicts()) {
+    if (request.has_metric_history()) {
+        (void)call->respond(metricHistoryResponse(m_history, request.metric_history()));
+        return;
+    }
+    if (request.has_browse() || request.has_preflight() || request.has_list_conflicts()) {
         (void)call->respondError(v1::SERVICE_ERROR_CODE_UNSUPPORTED,
                                  "this agent does not answer that request yet",
                                  "use ferryctl preflight or compare against the databases");
@@ -72,14 +82,11 @@ void AgentService::handle(std::shared_ptr<server::Call> call) {
     (void)call->respond(backend.handle(caller, request));
 }
 
-void AgentService::pushStatuses() {
+void AgentService::tick() {
     std::erase_if(m_subscriptions, [](const std::weak_ptr<server::Call>& w) {
         auto call = w.lock();
         return !call || !call->isOpen();
     });
-    if (m_subscriptions.empty()) {
-        return;
-    }
     auto keeper = m_context.keeper ? m_context.keeper() : nullptr;
     if (!keeper) {
         return;
@@ -89,6 +96,7 @@ void AgentService::pushStatuses() {
     if (!statuses.ok()) {
         return;
     }
+    sample(*statuses);
     for (const auto& weak : m_subscriptions) {
         auto call = weak.lock();
         if (!call) {
@@ -103,6 +111,24 @@ void AgentService::pushStatuses() {
             }
         }
         (void)call->push(push);
+    }
+}
+
+void AgentService::sample(const std::vector<v1::PipelineStatus>& statuses) {
+    std::vector<std::uint64_t> ids;
+    ids.reserve(statuses.size());
+    for (const auto& status : statuses) {
+        ids.push_back(status.pipeline_id());
+    }
+    m_history.retain(ids);
+    for (const auto& status : statuses) {
+        // Stopped pipelines and those whose leaders have not reported lately have no reading.
+        if (status.state() == v1::PIPELINE_STATE_RUNNING ||
+            status.state() == v1::PIPELINE_STATE_PAUSED ||
+            status.state() == v1::PIPELINE_STATE_FAILED) {
+            m_history.record(status.pipeline_id(), {status.lag_seconds(), status.rows_per_second(),
+                                                    status.bytes_per_second()});
+        }
     }
 }
 

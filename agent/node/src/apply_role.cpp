@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "ferry/apply/foreign_keys.h"
 #include "ferry/apply/mysql_sql_session.h"
 #include "ferry/apply/schema_installer.h"
 #include "ferry/coord/leader_election.h"
@@ -189,10 +190,15 @@ void ApplyLink::connectToLeader() {
                     }
                 });
         m_client->open();
+        // Look again until the stream is open: the leader may die before we reach it, and its
+        // election node outlives it by a session timeout.
+        scheduleReconnect();
         return;
     }
     if (m_client->state() == client::ConnectionState::Connected) {
         openStream();
+    } else {
+        scheduleReconnect();
     }
 }
 
@@ -233,7 +239,7 @@ void ApplyLink::openStream() {
                 v1::Transaction marker;
                 *marker.mutable_begin() = start;
                 *marker.mutable_end() = start;
-                link->m_ready.push_back(std::move(marker));
+                link->m_ready.push_back(Ready{std::move(marker), nullptr});
                 *link->m_committed.mutable_position() = start;
             }
             if (link->m_context.log != nullptr) {
@@ -322,7 +328,10 @@ void ApplyLink::process() {
     }
     while (m_streamOpen) {
         while (!m_ready.empty()) {
-            auto accepted = m_sink->offer(m_ready.front());
+            Ready& next = m_ready.front();
+            auto accepted = next.changes != nullptr
+                                ? m_sink->offerStreamed(next.transaction, next.changes)
+                                : m_sink->offer(next.transaction);
             if (!accepted.ok()) {
                 fail(accepted.error().message);
                 endStream(accepted.error().message);
@@ -338,32 +347,27 @@ void ApplyLink::process() {
         }
         v1::StreamBatch raw = std::move(m_raw.front());
         m_raw.pop_front();
+        {
+            std::lock_guard lock(m_mutex);
+            m_bytesTotal += raw.ByteSizeLong();
+            m_report.set_bytes_total(m_bytesTotal);
+        }
         auto received = m_receiver->onBatch(raw, now);
         if (!received.ok()) {
             endStream(received.error().message);
             return;
         }
         for (auto& t : received->transactions) {
-            m_ready.push_back(std::move(t));
+            m_ready.push_back(Ready{std::move(t), nullptr});
         }
         if (received->large) {
-            // The applier takes whole transactions today: read the spooled one back.
-            v1::Transaction t = received->large->header();
-            t.clear_changes();
-            v1::RowChange change;
-            for (;;) {
-                auto more = received->large->next(change);
-                if (!more.ok()) {
-                    endStream(more.error().message);
-                    return;
-                }
-                if (!*more) {
-                    break;
-                }
-                t.add_changes()->Swap(&change);
-            }
-            t.set_streamed(false);
-            m_ready.push_back(std::move(t));
+            // Applied from its spool a chunk at a time; the spool file goes with the source.
+            v1::Transaction header = received->large->header();
+            header.clear_changes();
+            m_ready.push_back(
+                Ready{std::move(header),
+                      std::make_unique<apply::ReaderChangeSource<stream::FragmentSpoolReader>>(
+                          std::move(received->large))});
         }
     }
     if (m_streamOpen && m_client != nullptr) {
@@ -380,6 +384,8 @@ void ApplyLink::onCommitted(const pipeline::SinkCommit& commit) {
     std::lock_guard lock(m_mutex);
     m_commits.push_back(commit);
     m_rowsTotal += commit.rows;
+    m_transactionsTotal += commit.transactions;
+    m_report.set_transactions_total(m_transactionsTotal);
     m_report.mutable_position()->set_file(commit.end.file());
     m_report.mutable_position()->set_pos(commit.end.pos());
     m_report.set_gtid_set(commit.gtid);
@@ -445,6 +451,13 @@ Result<std::unique_ptr<ApplyRole>> ApplyRole::create(const NodeContext& context,
         assignment.pipeline.settings().parallelism() != 0
             ? static_cast<std::uint16_t>(assignment.pipeline.settings().parallelism())
             : context.applyWorkers;
+    options.parallel.applier.idleTransactionTimeout = context.sessionTimeout;
+    // Tables linked by foreign keys on the target apply one transaction at a time among
+    // themselves; every user schema of the target is read (a superset of the mapped ones).
+    options.parallel.loadForeignKeys = [ferrySchema](apply::SqlSession& session) {
+        return apply::loadReplicatedForeignKeyGroups(
+            session, [ferrySchema](std::string_view schema) { return schema != ferrySchema; });
+    };
     FERRY_ASSIGN_OR_RETURN(
         auto sink, pipeline::ApplySink::open(
                        [url, secret](std::uint16_t) -> Result<std::unique_ptr<apply::SqlSession>> {
@@ -483,6 +496,9 @@ Status ApplyRole::update(const daemon::RoleAssignment& assignment) {
     if (assignment.pipeline.SerializeAsString() != m_pipeline.SerializeAsString()) {
         return makeError(ErrorCode::Unsupported, "the pipeline's configuration changed");
     }
+    if (m_link == nullptr) {
+        return makeError(ErrorCode::Unavailable, "the apply role is not running");
+    }
     if (assignment.control.generation() != m_generation &&
         m_link->report().state() == v1::PIPELINE_STATE_FAILED) {
         return makeError(ErrorCode::Unsupported, "an operator acted on the failed pipeline");
@@ -499,18 +515,26 @@ void ApplyRole::stop() {
         return;
     }
     m_stopped = true;
+    // create() may have given up half way (target unreachable, fence not claimed): stop what
+    // exists.
     ApplyLink* link = m_link;
-    if (QThread::currentThread() == link->thread()) {
-        link->shutdown();
-    } else {
-        QMetaObject::invokeMethod(
-            link, [link] { link->shutdown(); }, Qt::BlockingQueuedConnection);
+    if (link != nullptr) {
+        if (QThread::currentThread() == link->thread()) {
+            link->shutdown();
+        } else {
+            QMetaObject::invokeMethod(
+                link, [link] { link->shutdown(); }, Qt::BlockingQueuedConnection);
+        }
     }
-    m_sink->setCommitCallback({});
-    (void)m_sink->stop(false);
-    QMetaObject::invokeMethod(
-        link, [link] { delete link; }, Qt::QueuedConnection);
-    m_link = nullptr;
+    if (m_sink != nullptr) {
+        m_sink->setCommitCallback({});
+        (void)m_sink->stop(false);
+    }
+    if (link != nullptr) {
+        QMetaObject::invokeMethod(
+            link, [link] { delete link; }, Qt::QueuedConnection);
+        m_link = nullptr;
+    }
 }
 
 v1::RoleReport ApplyRole::report() const {

@@ -390,6 +390,9 @@ void CaptureRole::stop() {
         return;
     }
     m_stopped = true;
+    if (m_endpoint == nullptr) {
+        return;  // create() gave up before serving (e.g. the source was unreachable)
+    }
     m_context.hub->remove(m_pipelineId, m_endpoint.get());
     CaptureEndpoint* e = m_endpoint.get();
     if (QThread::currentThread() == e->thread()) {
@@ -404,7 +407,7 @@ void CaptureRole::stop() {
 }
 
 v1::RoleReport CaptureRole::report() const {
-    return m_endpoint->report();
+    return m_endpoint != nullptr ? m_endpoint->report() : v1::RoleReport{};
 }
 
 }  // namespace ferry::node

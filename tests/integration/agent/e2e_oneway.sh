@@ -4,96 +4,29 @@
 # MariaDB servers, configured with ferryctl, replicate writes from hz to us through the
 # agent-to-agent stream. The apply agent is killed with SIGKILL in the middle of the writes and
 # restarted; afterwards `ferryctl compare` must find both sites identical (nothing lost, nothing
-# applied twice).
+# applied twice). A 20,000-row transaction then goes through as a large one (spooled, sent in
+# fragments, applied from disk), and each agent's Prometheus endpoint reports its role.
 #
 # Usage: e2e_oneway.sh HARNESS_DIR BUILD_DIR
 set -euo pipefail
-harness=$1
-build=$2
-. "$harness/env.sh"
-ctl="$build/agent/ctl/ferryctl"
-agent="$build/agent/app/ferry-agent"
-work=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e-oneway.XXXXXX")
-cluster="it-oneway-$$"
-schema="e2e_oneway_$$"
-pids=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    for i in 0 1; do
-        cnf_var="FERRY_MARIADB_${i}_CLIENT_CNF"
-        mariadb --defaults-file="${!cnf_var}" -e "DROP DATABASE IF EXISTS $schema" || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAILED: $*" >&2
-    for site in hz us; do echo "---- $site agent log" >&2; tail -n 30 "$work/$site.log" >&2 || true; done
-    exit 1
-}
-
-sql() {  # sql SITE_INDEX STATEMENTS
-    local cnf_var="FERRY_MARIADB_${1}_CLIENT_CNF"
-    mariadb --defaults-file="${!cnf_var}" -N -e "$2"
-}
-
-token=$("$ctl" cert token --name e2e --role admin --tokens-file "$work/tokens" 2>/dev/null)
-printf '%s\n' "$token" > "$work/agent.token"
-chmod 600 "$work/agent.token"
-printf '%s\n' "$FERRY_TEST_PASSWORD" > "$work/db.pw"
-chmod 600 "$work/db.pw"
-
-start_agent() {  # start_agent SITE
-    "$agent" --config "$work/agent-$1.toml" >>"$work/$1.log" 2>&1 &
-    pids+=($!)
-    eval "pid_$1=$!"
-}
+. "$(dirname "$0")/e2e_lib.sh"
+e2e_init oneway "$1" "$2"
 
 for site in hz us; do
-    mkdir -p "$work/data-$site"
-    cat > "$work/agent-$site.toml" <<TOML
-[agent]
-site = "$site"
-id = "$site-e2e"
-cluster = "$cluster"
-data_dir = "$work/data-$site"
-[listen]
-address = "127.0.0.1:0"
-[zookeeper]
-connect = "$FERRY_ZOOKEEPER"
-session_timeout_ms = 6000
-[tls]
-required = false
-[auth]
-tokens_file = "$work/tokens"
-agent_token_file = "$work/agent.token"
-TOML
-    start_agent "$site"
+    write_agent_config "$site-e2e" "$site"
+    start_agent "$site-e2e"
 done
-
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
-    local limit=$1 what=$2
-    shift 2
-    local deadline=$((SECONDS + limit))
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for $what"
-        sleep 0.2
-    done
-}
-wait_for 30 "the hz agent to register" grep -q "registered as hz-e2e" "$work/hz.log"
-wait_for 30 "the us agent to register" grep -q "registered as us-e2e" "$work/us.log"
-export FERRY_AGENT=$(grep -o 'serving the agent API on [0-9.:]*' "$work/hz.log" | head -1 | awk '{print $NF}')
-export FERRY_TOKEN=$token
-c=(--cluster "$cluster" --insecure-plaintext)
+wait_registered hz-e2e
+wait_registered us-e2e
+export FERRY_AGENT=$(agent_address hz-e2e)
 
 for i in 0 1; do
-    sql $i "CREATE DATABASE $schema; CREATE TABLE $schema.items (id INT PRIMARY KEY, v VARCHAR(40), n BIGINT, d DECIMAL(12,3), t DATETIME(6), b VARBINARY(16))"
+    sql $i "CREATE DATABASE $schema; CREATE TABLE $schema.items (id INT PRIMARY KEY, v VARCHAR(40), n BIGINT, d DECIMAL(12,3), t DATETIME(6), b VARBINARY(16)); CREATE TABLE $schema.big (id INT PRIMARY KEY, note VARCHAR(60), h VARBINARY(20))"
 done
 "$ctl" datasource add "${c[@]}" --id hz-db --site hz --url "mysql://$FERRY_TEST_USER@127.0.0.1:$FERRY_MARIADB_0_PORT/" --password-file "$work/db.pw"
 "$ctl" datasource add "${c[@]}" --id us-db --site us --url "mysql://$FERRY_TEST_USER@127.0.0.1:$FERRY_MARIADB_1_PORT/" --password-file "$work/db.pw"
-"$ctl" channel create e2e "${c[@]}" --kind one-way --between hz-db,us-db --tables "$schema.*"
+"$ctl" channel create e2e "${c[@]}" --kind one-way --between hz-db,us-db --tables "$schema.*" \
+    --large-transaction-bytes 1048576
 "$ctl" pipeline start 1 "${c[@]}"
 # The pipeline has begun once its start position is recorded on the target.
 wait_for 30 "the pipeline's start position on us" \
@@ -109,18 +42,31 @@ write_rows() {  # write_rows FROM TO
     done
 }
 write_rows 0 300
-kill -9 "$pid_us"
+kill -9 "${agent_pid[us-e2e]}"
 write_rows 300 600
-start_agent us
+start_agent us-e2e
 write_rows 600 900
 
-compare() {
-    "$ctl" compare --left "mysql://$FERRY_TEST_USER@127.0.0.1:$FERRY_MARIADB_0_PORT/" \
-        --right "mysql://$FERRY_TEST_USER@127.0.0.1:$FERRY_MARIADB_1_PORT/" \
-        --password-file "$work/db.pw" --tables "$schema.*" --output json
-}
-wait_for 120 "us to hold exactly what hz holds" compare || { compare || true; fail "sites differ"; }
+wait_for 120 "us to hold exactly what hz holds" compare_sites || { compare_sites || true; fail "sites differ"; }
 rows=$(sql 1 "SELECT COUNT(*) FROM $schema.items")
 [[ $rows == 810 ]] || fail "expected 810 rows on us, found $rows"
+
+# One large transaction (about 3 MB decoded, over the channel's 1 MiB): atomic on us.
+sql 0 "SET SESSION max_recursive_iterations = 20000; INSERT INTO $schema.big WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i, CONCAT('large transaction row ', i), UNHEX(SHA1(i)) FROM n"
+wait_for 120 "the large transaction on us" bash -c "[ \"\$(mariadb --defaults-file=$FERRY_MARIADB_1_CLIENT_CNF -N -e 'SELECT COUNT(*) FROM $schema.big')\" = 20000 ]"
+wait_for 60 "us to hold exactly what hz holds" compare_sites || { compare_sites || true; fail "sites differ after the large transaction"; }
+
+# Prometheus endpoints: the us agent restarted after its kill, so its newest address counts.
+metrics_url() { grep -o 'serving Prometheus metrics on http://[0-9.:]*' "$work/$1.log" | tail -1 | awk '{print $NF}'; }
+us_m=$(metrics_url us-e2e)
+hz_m=$(metrics_url hz-e2e)
+[[ -n $us_m && -n $hz_m ]] || fail "an agent did not log its metrics address"
+curl -fsS "$us_m/healthz" | grep -qx ok || fail "us /healthz is not ok"
+us_applied() { curl -fsS "$us_m/metrics" | grep -Eq '^ferry_pipeline_rows_total\{pipeline="e2e:hz->us",pipeline_id="1",role="apply"\} [1-9]'; }
+wait_for 10 "the us agent's metrics to count applied rows" us_applied
+curl -fsS "$us_m/metrics" | grep -q '^ferry_pipeline_role_state{pipeline="e2e:hz->us",pipeline_id="1",role="apply",state="running"} 1$' || fail "apply not running in the metrics"
+curl -fsS "$us_m/metrics" | grep -Eq '^ferry_pipeline_lag_seconds\{pipeline="e2e:hz->us",pipeline_id="1"\} [0-9]' || fail "no lag in the metrics"
+curl -fsS "$hz_m/metrics" | grep -q '^ferry_pipeline_role_state{pipeline="e2e:hz->us",pipeline_id="1",role="capture",state="running"} 1$' || fail "capture not running in the metrics"
+
 "$ctl" pipeline status 1 "${c[@]}"
-echo "e2e one-way: 810 rows identical on both sites after a kill -9 of the apply agent"
+echo "e2e one-way: 810 rows identical on both sites after a kill -9 of the apply agent; a 20,000-row transaction applied whole; metrics served"

@@ -111,6 +111,30 @@ TEST(ChannelBuilder, TakesTheNextFreeIdsAndNamesPipelinesBySite) {
               std::string::npos);
 }
 
+TEST(ChannelBuilder, SettingsFromFlags) {
+    const ArgSpec spec{{"between", "tables", "parallelism", "large-transaction-bytes"}, {}};
+    auto args = ArgList::parse({"--between", "a-db,b-db", "--tables", "shop.*", "--parallelism",
+                                "8", "--large-transaction-bytes", "1048576"},
+                               spec);
+    ASSERT_TRUE(args.ok()) << args.error().message;
+    auto channel = ferry::ctl::channelSpecFromArgs("c", *args);
+    ASSERT_TRUE(channel.ok()) << channel.error().message;
+    auto objects = ferry::ctl::buildChannel(*channel, inputs());
+    ASSERT_TRUE(objects.ok()) << objects.error().message;
+    EXPECT_EQ((*objects)[0].pipeline().settings().parallelism(), 8u);
+    EXPECT_EQ((*objects)[0].pipeline().settings().spill_threshold_bytes(), 1048576u);
+
+    for (const char* bad : {"0", "4095", "1e6", "-1", ""}) {
+        auto badArgs = ArgList::parse(
+            {"--between", "a-db,b-db", "--tables", "shop.*", "--large-transaction-bytes", bad},
+            spec);
+        ASSERT_TRUE(badArgs.ok());
+        auto refused = ferry::ctl::channelSpecFromArgs("c", *badArgs);
+        ASSERT_FALSE(refused.ok()) << bad;
+        EXPECT_NE(refused.error().message.find("--large-transaction-bytes"), std::string::npos);
+    }
+}
+
 TEST(TextTable, PadsColumnsToTheWidestCell) {
     ferry::ctl::TextTable table({"ID", "NAME"});
     table.addRow({"100", "x"});

@@ -116,6 +116,38 @@ TEST_F(ServiceBackendTest, ValidatesBeforeStoring) {
     EXPECT_FALSE(m_backend.handle(m_admin, del).has_error());
 }
 
+TEST_F(ServiceBackendTest, DeletingAPipelineDeletesItsTableMappings) {
+    ASSERT_FALSE(put(dataSource("hz-db", "hz")).has_error());
+    ASSERT_FALSE(put(dataSource("us-db", "us")).has_error());
+    ASSERT_FALSE(put(pipeline(1, "hz-db", "us-db", "")).has_error());
+    ASSERT_FALSE(put(pipeline(2, "us-db", "hz-db", "")).has_error());
+    for (const auto& [pipelineId, id] : std::vector<std::pair<std::uint64_t, std::string>>{
+             {1, "orders-1"}, {1, "users-1"}, {2, "orders-2"}}) {
+        v1::ConfigObject mapping;
+        mapping.set_pipeline_id(pipelineId);
+        mapping.mutable_table_mapping()->set_id(id);
+        mapping.mutable_table_mapping()->mutable_source()->set_schema("crm");
+        mapping.mutable_table_mapping()->mutable_source()->set_exact("orders");
+        ASSERT_FALSE(put(mapping).has_error()) << id;
+    }
+    v1::Request del;
+    del.mutable_delete_config()->mutable_ref()->set_kind(v1::CONFIG_KIND_PIPELINE);
+    del.mutable_delete_config()->mutable_ref()->set_id("1");
+    del.mutable_delete_config()->set_version(1);
+    ASSERT_FALSE(m_backend.handle(m_admin, del).has_error());
+
+    v1::Request list;
+    list.mutable_list_config()->set_kind(v1::CONFIG_KIND_TABLE_MAPPING);
+    auto listed = m_backend.handle(m_admin, list);
+    ASSERT_FALSE(listed.has_error());
+    ASSERT_EQ(listed.list_config().objects_size(), 1);
+    EXPECT_EQ(listed.list_config().objects(0).table_mapping().id(), "orders-2");
+    ClusterReader reader(*m_keeper);
+    auto snapshot = reader.read();
+    ASSERT_TRUE(snapshot.ok());
+    EXPECT_TRUE(snapshot->problems.empty());
+}
+
 TEST_F(ServiceBackendTest, MappingObjectsJoinTheirPipeline) {
     ASSERT_FALSE(put(dataSource("hz-db", "hz")).has_error());
     ASSERT_FALSE(put(dataSource("us-db", "us")).has_error());

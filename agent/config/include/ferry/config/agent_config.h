@@ -45,7 +45,9 @@ struct AgentConfig {
     std::string tlsCa;
     bool tlsRequired = true;  // false only for local playgrounds and tests
     // [metrics]
-    HostPort metricsListen{"127.0.0.1", 9400};
+    // The Prometheus endpoint (GET /metrics, GET /healthz); host is an IP address, "localhost"
+    // or "*"; port 0 picks a free one. Empty host (the default): off.
+    HostPort metricsListen;
     // [auth]
     // Hashed bearer tokens, one "<role> <sha256-hex> <name>" per line (ferryctl cert token);
     // empty: token authentication is off.

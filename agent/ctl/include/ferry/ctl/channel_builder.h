@@ -28,6 +28,7 @@ struct ChannelSpec {
     std::string ddlFromSite;
     ferry::v1::ConflictPolicy conflictPolicy;
     std::uint32_t parallelism = 0;
+    std::uint64_t largeTransactionBytes = 0;  // 0: the agent's default
 };
 
 // Parses `schema.tables`: `shop.*` (every table), `shop.orders` (exact), `shop.offer[0001-0128]`

@@ -66,6 +66,10 @@ public:
         bool running = false;  // a role object exists
         std::int64_t fencingToken = 0;
         std::string lastError;  // why the role last failed to start or stopped
+        // For the metrics endpoint: the pipeline's readable name (empty if unknown) and the
+        // report the running role last wrote (none while no role runs).
+        std::string pipelineName;
+        std::optional<v1::RoleReport> report;
     };
     std::vector<RoleView> roles() const;
     // The snapshot the last successful read produced.

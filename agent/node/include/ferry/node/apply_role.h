@@ -65,13 +65,20 @@ private:
     bool m_paused = false;
     std::string m_leaderAddress;
     std::deque<v1::StreamBatch> m_raw;
-    std::deque<v1::Transaction> m_ready;
+    // Received, waiting for room in the applier; a large one with the spool of its changes.
+    struct Ready {
+        v1::Transaction transaction;
+        std::unique_ptr<apply::ChangeSource> changes;
+    };
+    std::deque<Ready> m_ready;
     v1::ResumePoint m_committed;
 
     mutable std::mutex m_mutex;       // guards m_report and m_commits
     mutable v1::RoleReport m_report;  // report() refreshes the rate in it
     std::deque<pipeline::SinkCommit> m_commits;
     std::uint64_t m_rowsTotal = 0;
+    std::uint64_t m_transactionsTotal = 0;
+    std::uint64_t m_bytesTotal = 0;  // of stream batches received, as sent (compressed)
     // For rows/s: the totals at the previous report.
     mutable std::chrono::steady_clock::time_point m_rateSince = std::chrono::steady_clock::now();
     mutable std::uint64_t m_rateRows = 0;

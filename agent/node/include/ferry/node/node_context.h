@@ -3,6 +3,7 @@
 
 #include <QString>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -31,6 +32,8 @@ struct NodeContext {
     std::filesystem::path spoolDirectory;  // per pipeline folders below it
     std::uint32_t serverIdBase = 4'100'000'000u;
     std::uint16_t applyWorkers = 4;
+    // The ZooKeeper session timeout: an apply transaction idle this long is ended by the target.
+    std::chrono::milliseconds sessionTimeout{10000};
     // How this agent reaches other agents: TLS CA file (empty: plain TCP, playgrounds only) and
     // the token it presents.
     QString peerCaFile;
