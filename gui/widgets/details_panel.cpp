@@ -9,6 +9,8 @@
 #include <QVBoxLayout>
 
 #include "models/format.h"
+#include "models/metric_history_model.h"
+#include "widgets/charts/pipeline_charts.h"
 
 namespace ferry::gui {
 
@@ -91,6 +93,17 @@ void DetailsPanel::clearObject() {
     render();
 }
 
+void DetailsPanel::enableMonitoring(ConnectionManager& manager) {
+    if (m_metrics != nullptr) {
+        return;
+    }
+    m_metrics = new MetricHistoryModel(manager, this);
+    m_charts = new PipelineCharts(*m_metrics, this);
+    auto* box = qobject_cast<QVBoxLayout*>(layout());
+    box->insertWidget(box->indexOf(m_body) + 1, m_charts, 2);
+    render();
+}
+
 QString DetailsPanel::text() const {
     return m_title->text() + QLatin1Char('\n') + m_body->toPlainText();
 }
@@ -98,6 +111,10 @@ QString DetailsPanel::text() const {
 void DetailsPanel::render() {
     for (auto* b : {m_start, m_pause, m_resume, m_stop, m_skip}) {
         b->setVisible(hasPipeline());
+    }
+    if (m_metrics != nullptr) {
+        m_metrics->setPipeline(hasPipeline() ? pipelineId() : 0);
+        m_charts->setVisible(hasPipeline());
     }
     if (!m_hasObject) {
         m_title->setText(tr("Nothing selected"));

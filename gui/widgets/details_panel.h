@@ -14,10 +14,16 @@ class QTextBrowser;
 
 namespace ferry::gui {
 
+class ConnectionManager;
+class MetricHistoryModel;
+class PipelineCharts;
+
 // The side panel: details of the object selected in the topology or the pipeline table (a site,
 // an agent, a data source, a pipeline with its status, per-table counters and last error with
 // its hint), plus the pipeline actions that fit its state. It follows the ClusterState while an
-// object is shown. Does not own the state, which must outlive it.
+// object is shown. With monitoring enabled, a pipeline also shows its lag and throughput charts
+// (PipelineCharts over a MetricHistoryModel the panel owns). Does not own the state or the
+// manager, which must outlive it.
 class DetailsPanel : public QWidget {
     Q_OBJECT
 
@@ -30,6 +36,12 @@ public:
     QString text() const;
     bool hasPipeline() const { return m_hasObject && m_kind == TopologyModel::Kind::Pipeline; }
     std::uint64_t pipelineId() const { return m_id.toULongLong(); }
+
+    // Shows the charts of the selected pipeline, with history asked from `manager`.
+    void enableMonitoring(ConnectionManager& manager);
+    // Null until monitoring is enabled.
+    MetricHistoryModel* metricModel() const { return m_metrics; }
+    PipelineCharts* charts() const { return m_charts; }
 
 signals:
     void actionRequested(std::uint64_t pipelineId, ferry::v1::PipelineAction action);
@@ -48,6 +60,8 @@ private:
     QPushButton* m_resume;
     QPushButton* m_stop;
     QPushButton* m_skip;
+    MetricHistoryModel* m_metrics = nullptr;
+    PipelineCharts* m_charts = nullptr;
 };
 
 }  // namespace ferry::gui

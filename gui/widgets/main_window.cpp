@@ -15,6 +15,7 @@
 #include "ferry/version.h"
 #include "models/format.h"
 #include "widgets/connections_panel.h"
+#include "widgets/designer/channel_designer.h"
 #include "widgets/details_panel.h"
 #include "widgets/message_bar.h"
 #include "widgets/topology_view.h"
@@ -80,6 +81,8 @@ MainWindow::MainWindow(ConnectionManager& manager, QWidget* parent)
     m_pipelineTable->setColumnWidth(PipelineStatusModel::AgentsColumn, 180);
     m_tabs->addTab(m_topologyView, tr("&Topology"));
     m_tabs->addTab(m_pipelineTable, tr("&Pipelines"));
+    m_designer = new ChannelDesigner(m_manager, m_tabs);
+    m_tabs->addTab(m_designer, tr("&Design"));
     layout->addWidget(m_messages);
     layout->addWidget(m_tabs, 1);
     setCentralWidget(centre);
@@ -91,6 +94,7 @@ MainWindow::MainWindow(ConnectionManager& manager, QWidget* parent)
     connectionsDock->setWidget(m_connections);
     addDockWidget(Qt::LeftDockWidgetArea, connectionsDock);
     m_details = new DetailsPanel(m_manager.state(), this);
+    m_details->enableMonitoring(m_manager);
     auto* detailsDock = new QDockWidget(tr("Details"), this);
     detailsDock->setObjectName(QStringLiteral("detailsDock"));
     detailsDock->setWidget(m_details);
@@ -159,6 +163,9 @@ void MainWindow::buildMenus() {
     auto* pipelines =
         view->addAction(tr("&Pipelines"), this, [this] { m_tabs->setCurrentIndex(1); });
     pipelines->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    auto* design = view->addAction(tr("Channel &designer"), this, &MainWindow::showDesigner);
+    design->setObjectName(QStringLiteral("showDesignerAction"));
+    design->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
     view->addSeparator();
     auto* zoomIn = view->addAction(tr("Zoom &in"), m_topologyView, &TopologyView::zoomIn);
     zoomIn->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence::ZoomIn});
@@ -191,6 +198,10 @@ void MainWindow::buildMenus() {
     add(tr("&Resume"), ferry::v1::PIPELINE_ACTION_RESUME, QKeySequence(Qt::CTRL | Qt::Key_R));
     add(tr("S&top"), ferry::v1::PIPELINE_ACTION_STOP, QKeySequence());
     add(tr("S&kip failed transaction"), ferry::v1::PIPELINE_ACTION_SKIP, QKeySequence());
+}
+
+void MainWindow::showDesigner() {
+    m_tabs->setCurrentWidget(m_designer);
 }
 
 std::optional<std::uint64_t> MainWindow::selectedPipeline() const {

@@ -18,17 +18,19 @@ class QTableView;
 
 namespace ferry::gui {
 
+class ChannelDesigner;
 class ConnectionsPanel;
 class DetailsPanel;
 class MessageBar;
 class TopologyScene;
 class TopologyView;
 
-// The console's main window: a Connections dock (left), the topology and the pipeline table
-// (tabs in the middle, with an in-place message bar above them), a Details dock (right) and a
-// status bar with the current connection's status and a pipeline summary.
+// The console's main window: a Connections dock (left), the topology, the pipeline table and the
+// channel designer (tabs in the middle, with an in-place message bar above them), a Details dock
+// (right) and a status bar with the current connection's status and a pipeline summary.
 //
-// Shortcuts: Ctrl+1 topology, Ctrl+2 pipelines, Ctrl+Shift+N add connection, F5 refresh,
+// Shortcuts: Ctrl+1 topology, Ctrl+2 pipelines, Ctrl+3 channel designer (Ctrl+S saves there,
+// Ctrl+Z / Ctrl+Shift+Z undo and redo), Ctrl+Shift+N add connection, F5 refresh,
 // Ctrl+P pause and Ctrl+R resume the selected pipeline, Ctrl+= / Ctrl+- / Ctrl+0 zoom the
 // topology, Ctrl+Q quit. Failures of actions show in the message bar, never as modal boxes.
 //
@@ -47,6 +49,9 @@ public:
     DetailsPanel& detailsPanel() const { return *m_details; }
     MessageBar& messageBar() const { return *m_messages; }
     QTableView& pipelineTable() const { return *m_pipelineTable; }
+    ChannelDesigner& channelDesigner() const { return *m_designer; }
+    // Shows the channel designer tab.
+    void showDesigner();
     QString connectionStatusText() const;
 
     // The pipeline the actions apply to: the one selected in the topology or the table.
@@ -66,6 +71,7 @@ private:
     TopologyScene* m_scene;
     TopologyView* m_topologyView = nullptr;
     QTableView* m_pipelineTable = nullptr;
+    ChannelDesigner* m_designer = nullptr;
     QTabWidget* m_tabs = nullptr;
     MessageBar* m_messages = nullptr;
     DetailsPanel* m_details = nullptr;

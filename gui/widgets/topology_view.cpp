@@ -345,68 +345,23 @@ void TopologyScene::onSelectionChanged() {
 }
 
 TopologyView::TopologyView(TopologyScene& scene, QWidget* parent)
-    : QGraphicsView(&scene, parent), m_scene(scene) {
-    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    : ZoomableView(scene, 1.2, parent), m_scene(scene) {
     setDragMode(QGraphicsView::ScrollHandDrag);
-    setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setObjectName(QStringLiteral("topologyView"));
-    connect(&scene, &QGraphicsScene::sceneRectChanged, this, [this] {
-        if (!m_userZoomed) {
-            fitAll();
-        }
-    });
-}
-
-void TopologyView::zoomIn() {
-    m_userZoomed = true;
-    scale(1.2, 1.2);
-}
-
-void TopologyView::zoomOut() {
-    m_userZoomed = true;
-    scale(1 / 1.2, 1 / 1.2);
 }
 
 void TopologyView::fitAll() {
-    m_userZoomed = false;
     if (m_scene.items().isEmpty()) {
-        resetTransform();
+        resetZoom();
         return;
     }
-    fitInView(m_scene.sceneRect(), Qt::KeepAspectRatio);
     // Never blow small topologies up past their natural size.
-    if (transform().m11() > 1.0) {
-        resetTransform();
-    }
-    centerOn(m_scene.sceneRect().center());
-}
-
-void TopologyView::wheelEvent(QWheelEvent* event) {
-    if (event->modifiers() & Qt::ControlModifier) {
-        event->angleDelta().y() > 0 ? zoomIn() : zoomOut();
-        event->accept();
-        return;
-    }
-    QGraphicsView::wheelEvent(event);
-}
-
-void TopologyView::resizeEvent(QResizeEvent* event) {
-    QGraphicsView::resizeEvent(event);
-    if (!m_userZoomed) {
-        fitAll();
-    }
+    fitToRect(m_scene.sceneRect());
 }
 
 void TopologyView::drawForeground(QPainter* painter, const QRectF& rect) {
-    if (!m_scene.items().isEmpty()) {
-        return;
-    }
-    painter->save();
-    painter->resetTransform();
-    painter->setPen(QColor(0x70, 0x78, 0x80));
-    painter->drawText(viewport()->rect(), Qt::AlignCenter,
-                      tr("No agent connected.\nAdd one in the Connections panel (Ctrl+Shift+N)."));
-    painter->restore();
+    drawEmptyHint(painter, QColor(0x70, 0x78, 0x80),
+                  tr("No agent connected.\nAdd one in the Connections panel (Ctrl+Shift+N)."));
     (void)rect;
 }
 

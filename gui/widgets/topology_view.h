@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include "models/topology_model.h"
+#include "widgets/zoomable_view.h"
 
 class QGraphicsSimpleTextItem;
 
@@ -53,7 +54,7 @@ private:
 
 // The view of a TopologyScene: antialiased, zoom with Ctrl+wheel or zoomIn()/zoomOut(),
 // fitAll() to show everything. Does not own the scene.
-class TopologyView : public QGraphicsView {
+class TopologyView : public ZoomableView {
     Q_OBJECT
 
 public:
@@ -62,18 +63,13 @@ public:
     TopologyScene& topologyScene() const { return m_scene; }
 
 public slots:
-    void zoomIn();
-    void zoomOut();
-    void fitAll();
+    void fitAll() override;
 
 protected:
-    void wheelEvent(QWheelEvent* event) override;
-    void resizeEvent(QResizeEvent* event) override;
     void drawForeground(QPainter* painter, const QRectF& rect) override;
 
 private:
     TopologyScene& m_scene;
-    bool m_userZoomed = false;
 };
 
 }  // namespace ferry::gui

@@ -8,6 +8,8 @@
 #include <QtTest>
 
 #include "gui_test_support.h"
+#include "widgets/designer/channel_designer.h"
+#include "widgets/designer/design_scene.h"
 #include "widgets/details_panel.h"
 #include "widgets/main_window.h"
 #include "widgets/topology_view.h"
@@ -74,6 +76,14 @@ private slots:
         QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
         QTRY_VERIFY(window.pipelineTable().isVisible());
         save(window, QStringLiteral("pipelines.png"));
+
+        // The channel designer with the two-way "orders" channel selected.
+        window.showDesigner();
+        auto& designer = window.channelDesigner();
+        QTRY_COMPARE_WITH_TIMEOUT(designer.model().channelCount(), 2, 10000);
+        designer.scene().selectChannel(designer.model().keyOf(QStringLiteral("orders")));
+        QTRY_VERIFY(designer.isVisible());
+        save(window, QStringLiteral("channel-designer.png"));
     }
 };
 
