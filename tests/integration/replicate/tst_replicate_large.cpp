@@ -21,8 +21,8 @@ using harness::MariadbConnection;
 
 constexpr const char* kDb = "ferry_it_large";
 constexpr const char* kFerry = "ferry_it_large_ferry";
-constexpr const char* kPipeline = "7401";
-constexpr const char* kServerId = "4000007401";
+constexpr const char* kPipeline = "7411";
+constexpr const char* kServerId = "4000007411";
 constexpr std::uint64_t kRows = 1000000;
 constexpr long kMemoryLimitKb = 200 * 1024;
 
